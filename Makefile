@@ -1,0 +1,22 @@
+# Two commands for a newcomer (see README.md):
+#   make demo   set up .venv and print Ignatenko et al. (2025) Table 1, published vs computed
+#   make test   set up .venv and run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+$(BIN)/tradewar: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+.PHONY: demo test bench
+demo: $(BIN)/tradewar
+	$(BIN)/tradewar replicate ignatenko2025 --table 1
+
+test: $(BIN)/tradewar
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/tradewar
+	$(BIN)/python benchmarks/bench_one_sector.py

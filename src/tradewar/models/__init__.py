@@ -1,0 +1,1 @@
+"""Model families. Each states its equilibrium as residual equations and its welfare."""

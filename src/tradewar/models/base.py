@@ -1,0 +1,41 @@
+"""The model interface every interface (CLI, runner, strategies) calls, and the model registry.
+
+A model is built on a World with its parameters (``Model(world, **parameters)`` calibrates the
+baseline), resolves closed-form rates a scenario may ask for, and solves a Policy into an
+Outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tradewar.errors import ParameterError, ScenarioError
+from tradewar.outcome import Outcome
+from tradewar.policy import Policy
+from tradewar.world import World
+
+
+class Model(Protocol):
+    name: str
+
+    def solve(self, policy: Policy, scenario: str = "") -> Outcome: ...
+
+
+def model_class(name: str):
+    from tradewar.models.one_sector_model import OneSectorModel
+
+    models = {OneSectorModel.name: OneSectorModel}
+    if name not in models:
+        raise ParameterError("model.name", name, f"unknown model; available: {sorted(models)}")
+    return models[name]
+
+
+def build_model(name: str, world: World, parameters: dict, source: str = "") -> Model:
+    """Build and calibrate a model; parameter errors name the scenario file and field."""
+    cls = model_class(name)
+    try:
+        return cls(world, **parameters)
+    except ParameterError as exc:
+        raise ScenarioError(source, exc.field, str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)) from None
+    except TypeError as exc:
+        raise ScenarioError(source, "model", f"{exc}") from None

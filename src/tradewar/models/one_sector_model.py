@@ -1,0 +1,123 @@
+"""The one-sector model of Ignatenko et al. (2025) behind the common model interface:
+calibration, closed-form rates, deficit closures, and the reported results (A.2 columns 1–7)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+import numpy as np
+import pandas as pd
+
+from tradewar.errors import ParameterError
+from tradewar.models import one_sector as eq
+from tradewar.outcome import Outcome, bilateral_dataset
+from tradewar.policy import Policy
+from tradewar.world import World
+
+
+class OneSectorModel:
+    """One sector, labour supply, deficits and tariff revenue (Ignatenko et al. 2025)."""
+
+    name = "one_sector"
+
+    def __init__(self, world: World, **parameters):
+        allowed = {f.name for f in fields(eq.OneSectorParams)}
+        unknown = sorted(set(parameters) - allowed)
+        if unknown:
+            raise ParameterError(f"model.{unknown[0]}", parameters[unknown[0]],
+                                 f"unknown parameter of model 'one_sector'; known: {sorted(allowed)}")
+        if "nu_targets" in parameters:
+            parameters["nu_targets"] = tuple(parameters["nu_targets"])
+        if "nu_start" in parameters:
+            parameters["nu_start"] = tuple(parameters["nu_start"])
+        self.params = eq.OneSectorParams(**parameters)
+        self.world = world
+        self.baseline = eq.calibrate(world, self.params)
+
+    # ---------------------------------------------------------------- closed forms (A.3)
+    def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:
+        return eq.optimal_tariff(self.baseline, country, denominator)
+
+    def optimal_retaliation(self, target: str) -> float:
+        return eq.optimal_retaliation(self.baseline, target)
+
+    # ---------------------------------------------------------------- solving
+    def equilibrium(self, policy: Policy, T=None, x0=None, T_path_from=None) -> eq.Solution:
+        return eq.solve(self.baseline, policy.tariffs[:, :, 0], T=T, x0=x0, T_path_from=T_path_from)
+
+    def solve(self, policy: Policy, scenario: str = "") -> Outcome:
+        """Solve ``policy``. Under the balanced-bilateral closure (A.3 b) the result is the
+        scenario solved with rebalanced transfers minus the zero-tariff equilibrium with the same
+        transfers (differences of percentage changes); flows are compared to that equilibrium."""
+        b = self.baseline
+        if policy.deficit_closure == "balanced_bilateral":
+            p = self.world.index_of(policy.partner)
+            T_new = b.T - (b.X[p, :] - b.X[:, p])
+            T_new[p] = 0.0
+            zero = np.zeros_like(policy.tariffs[:, :, 0])
+            ref = eq.solve(b, zero, T=T_new, T_path_from=b.T)
+            sol = eq.solve(b, policy.tariffs[:, :, 0], T=T_new, x0=ref.x)
+            sol.diagnostics = ref.diagnostics.merge(sol.diagnostics)
+            table = _metrics(b, sol) - _metrics(b, ref)
+            levels = _levels(b, sol)
+            table[list(levels)] = levels
+            before = ref.state.Xp
+        else:
+            sol = self.equilibrium(policy)
+            table = _metrics(b, sol)
+            table[list(_levels(b, sol))] = _levels(b, sol)
+            before = b.X
+        codes = list(self.world.iso3)
+        table.index = pd.Index(codes, name="iso3")
+        weights = pd.Series(b.E, index=table.index, name="baseline expenditure")
+        world = _world(b, sol)
+        world["welfare"] = float((table["welfare"] * weights).sum() / weights.sum())
+        return Outcome(
+            scenario=scenario, model=self.name, parameters=asdict(self.params), countries=table,
+            weights=weights, world=world, bilateral=bilateral_dataset(codes, before, sol.state.Xp),
+            diagnostics=sol.diagnostics, units=self.world.units, groups_def=dict(self.world.groups),
+            notes=policy.notes, actors=tuple(policy.actors),
+        )
+
+
+def _metrics(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
+    """A.2 reported columns 1–7 (and real and nominal wages), percent."""
+    s = sol.state
+    X0, X1 = b.lam * b.E[None, :], s.Xp
+    D0 = X0.sum(axis=0) - X0.sum(axis=1)
+    D1 = X1.sum(axis=0) - X1.sum(axis=1)
+    ex0, ex1 = X0.sum(axis=1) - np.diag(X0), X1.sum(axis=1) - np.diag(X1)
+    im0, im1 = X0.sum(axis=0) - np.diag(X0), X1.sum(axis=0) - np.diag(X1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.DataFrame({
+            "welfare": 100 * (sol.welfare - 1),
+            "deficit": 100 * (D1 - D0) / np.abs(D0),
+            "exports_gdp": 100 * ((ex1 / s.Yp) / (ex0 / b.Y) - 1),
+            "imports_gdp": 100 * ((im1 / s.Yp) / (im0 / b.Y) - 1),
+            "employment": 100 * (s.L - 1),
+            "prices": 100 * (s.P - 1),
+            "real_wage": 100 * (s.w / s.P - 1),
+            "wage": 100 * (s.w - 1),
+            "tariff_revenue_pct": 100 * s.R / b.E,
+        })
+
+
+def _levels(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
+    X0, X1 = b.lam * b.E[None, :], sol.state.Xp
+    return pd.DataFrame({
+        "tariff_revenue": sol.state.R,
+        "deficit_baseline": X0.sum(axis=0) - X0.sum(axis=1),
+        "deficit_counterfactual": X1.sum(axis=0) - X1.sum(axis=1),
+    })
+
+
+def _world(b: eq.Baseline, sol: eq.Solution) -> pd.Series:
+    """World aggregates (A.2): trade-to-GDP and employment changes."""
+    s = sol.state
+    off = ~np.eye(len(b.E), dtype=bool)
+    X0 = b.lam * b.E[None, :]
+    gross = (s.Xp * (1 + sol.t))[off].sum() / X0[off].sum()
+    return pd.Series({
+        "trade_to_gdp": 100 * (gross / (s.Yp.sum() / b.Y.sum()) - 1),
+        "employment": float((b.Y * 100 * (s.L - 1)).sum() / b.Y.sum()),
+    })

@@ -1,0 +1,68 @@
+"""Run a scenario: file → Scenario → (World, Model) → Policy → Outcome."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from tradewar.data import load_dataset
+from tradewar.errors import DataError, ScenarioError
+from tradewar.models.base import Model, build_model
+from tradewar.outcome import Outcome
+from tradewar.policy import resolve
+from tradewar.scenario import Scenario
+
+LIBRARY = resources.files("tradewar") / "library" / "scenarios"
+
+
+def library_scenarios() -> dict[str, Path]:
+    """Scenario files shipped with the package, by name ``paper/file-stem``."""
+    root = Path(str(LIBRARY))
+    return {str(p.relative_to(root).with_suffix("")): p for p in sorted(root.rglob("*.toml"))}
+
+
+def load_scenario(ref: str | os.PathLike | Scenario) -> Scenario:
+    """A Scenario from a path or a library name such as ``ignatenko2025/B1_ustr``."""
+    if isinstance(ref, Scenario):
+        return ref
+    path = Path(ref)
+    if path.is_file() or path.suffix == ".toml":
+        return Scenario.from_toml(path)
+    library = library_scenarios()
+    if str(ref) in library:
+        return Scenario.from_toml(library[str(ref)])
+    raise ScenarioError(str(ref), "file", "not found (neither a file nor a library scenario; see `tradewar scenarios`)")
+
+
+def _model_key(scenario: Scenario):
+    params = tuple(sorted((k, repr(v)) for k, v in scenario.model.parameters().items()))
+    return scenario.dataset, scenario.model.name, params
+
+
+@lru_cache(maxsize=32)
+def _cached_model(dataset: str, data: str | None, name: str, params: tuple, source: str) -> Model:
+    import ast
+
+    world = load_dataset(dataset, data)
+    parameters = {k: ast.literal_eval(v) for k, v in params}
+    return build_model(name, world, parameters, source)
+
+
+def model_for(scenario: Scenario, data: str | os.PathLike | None = None) -> Model:
+    dataset, name, params = _model_key(scenario)
+    try:
+        return _cached_model(dataset, None if data is None else str(data), name, params, scenario.source)
+    except DataError as exc:
+        if exc.field == "dataset":
+            raise ScenarioError(scenario.source, "dataset", f"unknown dataset {dataset!r}: {exc.problem}") from None
+        raise
+
+
+def run(ref: str | os.PathLike | Scenario, data: str | os.PathLike | None = None) -> Outcome:
+    """Run a scenario (a path, a library name or a Scenario) and return its Outcome."""
+    scenario = load_scenario(ref)
+    model = model_for(scenario, data)
+    policy = resolve(scenario, model.world, model)
+    return model.solve(policy, scenario=scenario.name)

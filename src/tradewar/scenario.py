@@ -1,0 +1,163 @@
+"""Scenarios: what a user writes, as a TOML file, validated with messages that name the file,
+the field and the value.
+
+A scenario names a dataset, a model and its parameters, a deficit closure and measures:
+
+    name = "B1"
+    dataset = "ignatenko2025"
+
+    [model]
+    name = "one_sector"
+    trade_elasticity = 4.0
+
+    [[tariffs]]                      # set (or add) tariffs of an importer on exporters
+    importer = "USA"
+    exporters = "all"               # ISO3 code, group name, "all", or a list of them
+    rate = { column = "applied_tariff" }   # a number, a dataset column, or "optimal"
+    floor = 0.10
+
+    [[retaliation]]                  # others answer the tariffs of `against`
+    against = "USA"
+    rule = "reciprocal"             # "reciprocal" | "rate" | "optimal"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tradewar.errors import ScenarioError
+
+CountrySelector = Union[str, list[str]]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnRate(_Strict):
+    """A rate per exporter read from a country column of the dataset."""
+
+    column: str = Field(min_length=1)
+
+
+class TariffMeasure(_Strict):
+    importer: CountrySelector
+    exporters: CountrySelector = "all"
+    rate: Union[float, ColumnRate, Literal["optimal"]]
+    mode: Literal["set", "add"] = "set"
+    floor: float | None = Field(default=None, ge=0.0, le=10.0)
+    optimal_denominator: Literal["expenditure", "income"] = "expenditure"
+    sectors: CountrySelector = "all"
+
+    @field_validator("rate")
+    @classmethod
+    def _rate_range(cls, v):
+        if isinstance(v, float) and not (-1.0 < v <= 10.0):
+            raise ValueError(f"tariff rate must be a fraction in (-1, 10] (0.25 means 25%); got {v}")
+        return v
+
+
+class Retaliation(_Strict):
+    against: str
+    by: CountrySelector = "all"
+    rule: Literal["reciprocal", "rate", "optimal"]
+    rate: float | None = Field(default=None, gt=-1.0, le=10.0)
+
+    @model_validator(mode="after")
+    def _rate_given(self):
+        if self.rule == "rate" and self.rate is None:
+            raise ValueError("rule 'rate' needs a 'rate' (e.g. rate = 0.25)")
+        if self.rule != "rate" and self.rate is not None:
+            raise ValueError(f"'rate' is only used with rule = 'rate', not with rule = {self.rule!r}")
+        return self
+
+
+class Deficits(_Strict):
+    closure: Literal["fixed_transfers", "balanced_bilateral"] = "fixed_transfers"
+    partner: str | None = None
+
+    @model_validator(mode="after")
+    def _partner(self):
+        if self.closure == "balanced_bilateral" and not self.partner:
+            raise ValueError("closure 'balanced_bilateral' needs a 'partner' (an ISO3 code)")
+        return self
+
+
+class ModelSpec(BaseModel):
+    """The model and its parameters; parameters are checked by the model itself."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: Literal["one_sector"] = "one_sector"
+
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Scenario(_Strict):
+    name: str = Field(min_length=1)
+    title: str = ""
+    description: str = ""
+    dataset: str = Field(min_length=1)
+    model: ModelSpec = ModelSpec()
+    deficits: Deficits = Deficits()
+    tariffs: list[TariffMeasure] = []
+    retaliation: list[Retaliation] = []
+    source: str = Field(default="", exclude=True)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "Scenario":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError(str(path), "file", "not found") from None
+        except (UnicodeDecodeError, IsADirectoryError) as exc:
+            raise ScenarioError(str(path), "file", f"cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
+        return cls.from_text(text, source=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<scenario>") -> "Scenario":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(source, "TOML", f"syntax error: {exc}") from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<scenario>") -> "Scenario":
+        try:
+            scenario = cls.model_validate({**data, "source": source})
+        except ValidationError as exc:
+            raise _scenario_error(source, exc) from None
+        return scenario
+
+
+def _scenario_error(source: str, exc: ValidationError) -> ScenarioError:
+    first = exc.errors()[0]
+    loc = _location(first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    value = first.get("input")
+    shown = "" if first["type"] == "missing" or isinstance(value, dict) else f" (got {value!r})"
+    more = len(exc.errors()) - 1
+    tail = f"; and {more} more problem(s)" if more else ""
+    return ScenarioError(source, loc, f"{message}{shown}{tail}")
+
+
+def _location(loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("float", "ColumnRate", "literal['optimal']", "str", "list[str]") or "[" in str(part):
+            continue  # pydantic's union-branch labels
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "scenario"
