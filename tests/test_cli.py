@@ -49,7 +49,7 @@ def test_run_writes_csv_parquet_and_json(tmp_path):
 
 def test_run_terminal_table_and_library_listing(tmp_path):
     text = tradewar("run", "ignatenko2025/us_china_25pct").stdout
-    assert "USA" in text and "CHN" in text and "Bilateral trade balance" in text
+    assert "USA" in text and "CHN" in text and "bilateral trade balances" in text
     listing = tradewar("scenarios").stdout
     assert "ignatenko2025/B1_ustr" in listing
     assert "available" in tradewar("datasets").stdout

@@ -14,8 +14,8 @@ from tradewar.errors import TradewarError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Trade wars and trade talks in general equilibrium.")
-out = Console()
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 DataOpt = typer.Option(None, "--data", help="Data directory (default: $TRADEWAR_DATA or ../shared/data).")
 

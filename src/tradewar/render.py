@@ -8,9 +8,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from tradewar.outcome import COUNTRY_METRICS, Outcome
+from tradewar.outcome import Outcome
 
 MAIN = ("welfare", "real_wage", "employment", "prices", "exports_gdp", "imports_gdp", "deficit", "tariff_revenue_pct")
+SHORT = {"welfare": "welfare", "real_wage": "real wage", "employment": "employ.", "prices": "CPI",
+         "exports_gdp": "exp/GDP", "imports_gdp": "imp/GDP", "deficit": "deficit¹", "tariff_revenue_pct": "tariff rev.²"}
 
 
 def outcome_tables(outcome: Outcome, countries: Iterable[str] | None = None, top: int = 5) -> list[Table]:
@@ -22,11 +24,11 @@ def outcome_tables(outcome: Outcome, countries: Iterable[str] | None = None, top
         others = frame.drop(index=actors, errors="ignore")["welfare"].abs().sort_values(ascending=False)
         rows = actors[:12] + list(others.index[:top])
     title = f"{outcome.scenario or 'scenario'} — {outcome.model} model (percent changes)"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column("")
     for m in MAIN:
-        label, unit = COUNTRY_METRICS[m]
-        table.add_column(f"{label}\n({unit})" if unit != "%" else label, justify="right")
+        table.add_column(SHORT[m], justify="right")
+    table.caption = "¹ % of |baseline deficit|  ² % of baseline expenditure"
     for code in rows:
         table.add_row(code, *(f"{frame.loc[code, m]:.2f}" for m in MAIN))
     groups = outcome.groups()
@@ -36,14 +38,15 @@ def outcome_tables(outcome: Outcome, countries: Iterable[str] | None = None, top
     out = [table]
     actors = list(outcome.actors)[:6]
     if actors:
-        partners = list(dict.fromkeys(actors + ["CHN", "USA"]))
-        partners = [p for p in partners if p in frame.index][:8]
-        bal = Table(title=f"Bilateral trade balance, change ({outcome.units}): row's exports to column minus imports",
+        change = outcome.bilateral["balance_change"]
+        biggest = change.sel(country=actors[0]).to_series().abs().sort_values(ascending=False)
+        partners = list(dict.fromkeys(actors + list(biggest.index[:6])))[:8]
+        bal = Table(title=f"Change in bilateral trade balances ({outcome.units}): "
+                          "row's exports to column minus its imports from column",
                     title_justify="left")
         bal.add_column("")
         for p in partners:
             bal.add_column(p, justify="right")
-        change = outcome.bilateral["balance_change"]
         for c in actors:
             bal.add_row(c, *(f"{float(change.sel(country=c, partner=p)):,.0f}" for p in partners))
         out.append(bal)
