@@ -31,6 +31,12 @@ COUNTRY_METRICS: dict[str, tuple[str, str]] = {
     "tariff_revenue": ("tariff revenue", "level"),
     "deficit_baseline": ("trade deficit, baseline", "level"),
     "deficit_counterfactual": ("trade deficit, counterfactual", "level"),
+    # multi-sector models (Ossa 2014)
+    "government_welfare": ("Δ government welfare (political-economy weights)", "%"),
+    "relative_wage": ("Δ nominal wage minus the mean Δ of all countries", "percentage points"),
+    "profits": ("Δ profits deflated by the wage", "%"),
+    "terms_of_trade": ("terms-of-trade effect (first order)", "% of expenditure"),
+    "profit_shifting": ("profit-shifting effect (first order)", "% of expenditure"),
 }
 LEVELS = ("tariff_revenue", "deficit_baseline", "deficit_counterfactual")
 
@@ -45,6 +51,9 @@ class Outcome:
     bilateral : xarray Dataset with ``trade_baseline``/``trade_counterfactual``/``trade_change``
         [exporter, importer] and ``balance_baseline``/``balance_counterfactual``/``balance_change``
         [country, partner] (exports of country to partner minus its imports from partner).
+    extras : further labelled results of a model, by name — typically xarray DataArrays with
+        dimensions ``country`` and ``sector`` (e.g. ``sector_sales_change``); each model documents
+        its own. Replication specs can refer to them as metrics (see ``tradewar.replicate``).
     """
 
     scenario: str
@@ -59,6 +68,7 @@ class Outcome:
     groups_def: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
+    extras: dict = field(default_factory=dict)
 
     # ----------------------------------------------------------------- aggregation
     def average(self, members: Iterable[str]) -> pd.Series:
@@ -66,7 +76,7 @@ class Outcome:
         members = list(members)
         rows = self.countries.loc[members]
         w = self.weights.loc[members]
-        out = rows.mul(w, axis=0).sum() / w.sum()
+        out = rows.mul(w, axis=0).sum(min_count=1) / w.sum()  # NaN only if no member has a value
         for level in LEVELS:
             if level in rows:
                 out[level] = rows[level].sum()

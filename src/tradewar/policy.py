@@ -130,9 +130,11 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
                     t[js, i, s] = rate[js]
                 else:
                     t[js, i, s] = t[js, i, s] + rate[js]
-        low = t <= -1
-        if low.any():
-            raise ScenarioError(src, where, "resulting tariff rates must exceed -1")
+        low = np.argwhere(t <= -1)
+        if len(low):
+            shown = ", ".join(f"{world.iso3[j]}→{world.iso3[i]}={t[j, i, s]:g}" for j, i, s in low[:5])
+            more = f", … ({len(low)} in all)" if len(low) > 5 else ""
+            raise ScenarioError(src, where, f"resulting tariff rates must exceed -1; got {shown}{more}")
     for k, r in enumerate(scenario.retaliation):
         where = f"retaliation[{k}]"
         target = _one_country(world, r.against, src, f"{where}.against")

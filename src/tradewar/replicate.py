@@ -1,7 +1,31 @@
 """Reproduce published tables: each table is a set of library scenarios plus a map from the
 table's rows and columns to regions and metrics of the Outcome. Published values are read
 from the target files (``specs/targets`` beside the data directory, or ``TRADEWAR_TARGETS``)
-and compared at the precision the paper printed."""
+and compared at the precision the paper printed.
+
+A replication spec (``library/replications/<paper>_table<k>.toml``) has ``paper``, ``table``,
+``target`` (file name), ``caption``, optional ``decimals`` (the printed precision, used when
+the target cells carry no ``printed`` text), ``[scenarios]`` (label -> library scenario) and
+``[rows]``/``[columns]`` whose entries are merged (row over column) into a *cell spec*:
+
+* ``metric``: a column of ``Outcome.countries``, or the name of a labelled per-country and/or
+  per-sector result in ``Outcome.extras`` (an xarray DataArray with dims ``country`` and/or
+  ``sector``; e.g. ``sector_sales_change``).
+* ``region``: a country code, a dataset group, or ``"all"``, less ``exclude`` (a list); groups
+  are weighted by ``Outcome.weights`` (levels are summed). Not needed for metrics without a
+  ``country`` dimension.
+* ``sector``: the sector of a per-sector metric; ``sectors = "all"`` takes the unweighted mean
+  over every sector, ``sectors = "others"`` the mean over every sector but ``sector``, and a
+  list the mean over those sectors.
+* ``scenario``: ties a row or column to one scenario label (otherwise the target says which).
+* ``divide_by``: a number the value is divided by; ``decimals``: printed precision of the cell.
+
+``[sector_rows]`` adds one row per sector, named by its code (``sector = code``), ordered by a
+per-sector metric (``sort_by``, ``descending``), before the rows of ``[rows]``.
+``[not_reproduced]`` (``columns``/``rows`` lists and a ``reason``) names target cells that
+are deliberately left out (e.g. cells that are labels rather than numbers); they are reported
+in the notes.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +37,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+
+import numpy as np
+import xarray as xr
 
 from tradewar.data.registry import data_dir
 from tradewar.errors import TradewarError
@@ -78,17 +105,81 @@ def table_spec(paper: str, table: int) -> dict:
     return tomllib.loads(tables[(paper, table)].read_text())
 
 
-def value_of(outcome: Outcome, spec: dict) -> float:
-    """A cell's value: ``metric`` of ``region`` (a country, a group, or "all" less ``exclude``)."""
+def _members(outcome: Outcome, spec: dict) -> list[str]:
     region = spec["region"]
     countries = list(outcome.countries.index)
-    if region in countries:
-        value = outcome.countries.loc[region, spec["metric"]]
+    members = countries if region == "all" else list(outcome.groups_def[region])
+    return [c for c in members if c not in spec.get("exclude", [])]
+
+
+def value_of(outcome: Outcome, spec: dict) -> float:
+    """A cell's value: ``metric`` of ``region`` (a country, a group, or "all" less ``exclude``),
+    of ``sector``/``sectors`` for per-sector metrics (see the module docstring)."""
+    metric = spec["metric"]
+    if metric not in outcome.countries.columns:
+        if metric in outcome.extras:
+            return _extra_value(outcome, spec) / spec.get("divide_by", 1.0)
+        raise TradewarError(f"unknown metric {metric!r}: neither a column of the outcome "
+                            f"({', '.join(outcome.countries.columns)}) nor one of its extras ({', '.join(outcome.extras)})")
+    region = spec["region"]
+    if region in outcome.countries.index:
+        value = outcome.countries.loc[region, metric]
     else:
-        members = countries if region == "all" else list(outcome.groups_def[region])
-        members = [c for c in members if c not in spec.get("exclude", [])]
-        value = outcome.average(members)[spec["metric"]]
+        value = outcome.average(_members(outcome, spec))[metric]
     return float(value) / spec.get("divide_by", 1.0)
+
+
+def _extra_value(outcome: Outcome, spec: dict) -> float:
+    """A cell of a labelled result in ``Outcome.extras`` (dims ``country`` and/or ``sector``)."""
+    metric = spec["metric"]
+    arr = outcome.extras[metric]
+    if not isinstance(arr, xr.DataArray):
+        raise TradewarError(f"metric {metric!r} is not a labelled array of the outcome")
+    if "country" in arr.dims:
+        if "region" not in spec:
+            raise TradewarError(f"metric {metric!r} is per country: the cell needs a 'region'")
+        region = spec["region"]
+        if region in arr["country"].values:
+            arr = arr.sel(country=region)
+        else:
+            members = _members(outcome, spec)
+            w = xr.DataArray(outcome.weights.loc[members].to_numpy(), dims="country", coords={"country": members})
+            arr = (arr.sel(country=members) * w).sum("country") / w.sum()
+    if "sector" in arr.dims:
+        sectors, sector = spec.get("sectors"), spec.get("sector")
+        codes = [str(c) for c in arr["sector"].values]
+        if sectors is None:
+            if sector is None:
+                raise TradewarError(f"metric {metric!r} is per sector: the cell needs 'sector' or 'sectors'")
+            chosen = [sector]
+        elif sectors == "all":
+            chosen = codes
+        elif sectors == "others":
+            chosen = [c for c in codes if c != sector]
+        else:
+            chosen = list(sectors)
+        unknown = [c for c in chosen if c not in codes]
+        if unknown or not chosen:
+            raise TradewarError(f"metric {metric!r}: unknown or no sectors {unknown}")
+        arr = arr.sel(sector=chosen).mean("sector")
+    if arr.ndim:
+        raise TradewarError(f"metric {metric!r} has dimensions {arr.dims} the cell does not select")
+    return float(arr)
+
+
+def _sector_rows(spec: dict, outcomes: dict[str, Outcome]) -> dict[str, dict]:
+    """Rows ``{code: {"sector": code}}`` of ``[sector_rows]``, ordered by ``sort_by``."""
+    opts = spec.get("sector_rows")
+    if not opts:
+        return {}
+    label = opts.get("scenario", next(iter(spec["scenarios"])))
+    arr = outcomes[label].extras[opts["sort_by"]]
+    if arr.dims != ("sector",):
+        raise TradewarError(f"sector_rows.sort_by = {opts['sort_by']!r} must be a per-sector result (dims: sector)")
+    codes = [str(c) for c in arr["sector"].values]
+    values = np.asarray(arr.values, float)
+    order = np.argsort(-values if opts.get("descending", False) else values, kind="stable")
+    return {codes[k]: {"sector": codes[k]} for k in order}
 
 
 def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> tuple[list[Cell], dict]:
@@ -101,14 +192,25 @@ def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> 
     start = time.perf_counter()
     outcomes = {sid: run(ref, data) for sid, ref in spec["scenarios"].items()}
     seconds = time.perf_counter() - start
+    rows = {**_sector_rows(spec, outcomes), **spec.get("rows", {})}
+    skip = spec.get("not_reproduced", {})
+    skipped = 0
     if target is not None:
-        wanted = [(c["scenario"], c["row"], c["column"], c["value"], c["printed"]) for c in target["cells"]]
+        wanted = []
+        for c in target["cells"]:
+            if c["column"] in skip.get("columns", ()) or c["row"] in skip.get("rows", ()):
+                skipped += 1
+                continue
+            wanted.append((c["scenario"], c["row"], c["column"], c["value"], c.get("printed")))
     else:
-        wanted = [(s, r, c, None, None) for s in spec["scenarios"] for r in spec["rows"]
-                  for c, cs in spec["columns"].items() if cs.get("scenario", s) == s]
+        wanted = [(s, r, c, None, None) for s in spec["scenarios"] for r, rs in rows.items()
+                  for c, cs in spec["columns"].items() if {**cs, **rs}.get("scenario", s) == s]
     cells = []
     for scenario, row, column, published, printed in wanted:
-        cell_spec = {**spec["columns"][column], **spec["rows"][row]}
+        cell_spec = {**spec["columns"][column], **rows[row]}
+        if printed is None and published is not None:
+            decimals = cell_spec.get("decimals", spec.get("decimals"))
+            printed = f"{published:.{decimals}f}" if decimals is not None else str(published)
         cells.append(Cell(scenario, row, column, value_of(outcomes[scenario], cell_spec), published, printed))
     info = {
         "caption": spec.get("caption", ""),
@@ -118,4 +220,6 @@ def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> 
         "iterations": {k: o.diagnostics.iterations for k, o in outcomes.items()},
         "notes": sorted({n for o in outcomes.values() for n in o.notes}),
     }
+    if skipped:
+        info["notes"].append(f"{skipped} target cells not reproduced here: {skip.get('reason', 'see the spec')}")
     return cells, info

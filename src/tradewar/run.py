@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from tradewar.data import load_dataset
+from tradewar.data import data_dir, load_dataset
 from tradewar.errors import DataError, ScenarioError
 from tradewar.models.base import Model, build_model
 from tradewar.outcome import Outcome
@@ -36,27 +36,52 @@ def load_scenario(ref: str | os.PathLike | Scenario) -> Scenario:
     raise ScenarioError(str(ref), "file", "not found (neither a file nor a library scenario; see `tradewar scenarios`)")
 
 
+class _Table(tuple):
+    """A frozen TOML table: sorted (key, value) pairs."""
+
+
+def _freeze(v):
+    """A hashable stand-in for a TOML value (lists become tuples, tables _Table); see _thaw."""
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, dict):
+        return _Table(sorted((k, _freeze(x)) for k, x in v.items()))
+    return v
+
+
+def _thaw(v):
+    if isinstance(v, _Table):
+        return {k: _thaw(x) for k, x in v}
+    if isinstance(v, tuple):
+        return [_thaw(x) for x in v]
+    return v
+
+
 def _model_key(scenario: Scenario):
-    params = tuple(sorted((k, repr(v)) for k, v in scenario.model.parameters().items()))
+    # Values are kept as they are (not round-tripped through repr, which fails for nan/inf and
+    # would hide them from the model's own range checks). The type is part of the key, so
+    # `true` and `1` (equal in Python) do not share a cached model.
+    params = tuple(sorted((k, type(v).__name__, _freeze(v)) for k, v in scenario.model.parameters().items()))
     return scenario.dataset, scenario.model.name, params
 
 
 @lru_cache(maxsize=32)
 def _cached_model(dataset: str, data: str | None, name: str, params: tuple, source: str) -> Model:
-    import ast
-
     world = load_dataset(dataset, data)
-    parameters = {k: ast.literal_eval(v) for k, v in params}
+    parameters = {k: _thaw(v) for k, _, v in params}
     return build_model(name, world, parameters, source)
 
 
 def model_for(scenario: Scenario, data: str | os.PathLike | None = None) -> Model:
     dataset, name, params = _model_key(scenario)
     try:
-        return _cached_model(dataset, None if data is None else str(data), name, params, scenario.source)
+        # Resolve the data directory first: the cache is keyed by where the data is, so a
+        # changed TRADEWAR_DATA (or a vanished directory) is never answered from the cache.
+        root = data_dir(data)
+        return _cached_model(dataset, None if root is None else str(root), name, params, scenario.source)
     except DataError as exc:
         if exc.field == "dataset":
-            raise ScenarioError(scenario.source, "dataset", f"unknown dataset {dataset!r}: {exc.problem}") from None
+            raise ScenarioError(scenario.source, "dataset", f"{exc.problem} (got {dataset!r})") from None
         raise
 
 

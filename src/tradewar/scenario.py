@@ -27,7 +27,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from tradewar.errors import ScenarioError
 
@@ -44,54 +44,93 @@ class ColumnRate(_Strict):
     column: str = Field(min_length=1)
 
 
+def _no_bool_or_text(v):
+    """TOML ``true`` or ``"0.25"`` where a number belongs: refuse rather than coerce to 1.0/0.25."""
+    if isinstance(v, (bool, str)):
+        raise ValueError("must be a number")
+    return v
+
+
+_RATE_FORMS = "a number (a fraction: 0.25 means 25%), \"optimal\", or { column = \"<dataset column>\" }"
+
+
 class TariffMeasure(_Strict):
     importer: CountrySelector
     exporters: CountrySelector = "all"
     rate: Union[float, ColumnRate, Literal["optimal"]]
     mode: Literal["set", "add"] = "set"
-    floor: float | None = Field(default=None, ge=0.0, le=10.0)
+    floor: float | None = Field(default=None, ge=0.0, le=10.0, allow_inf_nan=False)
     optimal_denominator: Literal["expenditure", "income"] = "expenditure"
     sectors: CountrySelector = "all"
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate_form(cls, v):
+        # One clear message instead of one error per branch of the union.
+        if isinstance(v, bool) or (isinstance(v, str) and v != "optimal"):
+            raise ValueError(f"must be {_RATE_FORMS}")
+        if isinstance(v, dict):
+            extra = sorted(set(v) - {"column"})
+            if extra or not isinstance(v.get("column"), str) or not v.get("column"):
+                raise ValueError(f"a rate table must be exactly {{ column = \"<dataset column>\" }}"
+                                 + (f"; unknown key(s) {extra}" if extra else ""))
+        elif not isinstance(v, (int, float, str, ColumnRate)):
+            raise ValueError(f"must be {_RATE_FORMS}")
+        return v
 
     @field_validator("rate")
     @classmethod
     def _rate_range(cls, v):
         if isinstance(v, float) and not (-1.0 < v <= 10.0):
-            raise ValueError(f"tariff rate must be a fraction in (-1, 10] (0.25 means 25%); got {v}")
+            raise ValueError("tariff rate must be a fraction in (-1, 10] (0.25 means 25%)")
         return v
+
+    @field_validator("floor", mode="before")
+    @classmethod
+    def _floor_number(cls, v):
+        return _no_bool_or_text(v)
 
 
 class Retaliation(_Strict):
     against: str
     by: CountrySelector = "all"
     rule: Literal["reciprocal", "rate", "optimal"]
-    rate: float | None = Field(default=None, gt=-1.0, le=10.0)
+    # validate_default: a missing rate is checked against the rule too (and reported as `.rate`).
+    rate: float | None = Field(default=None, gt=-1.0, le=10.0, allow_inf_nan=False, validate_default=True)
 
-    @model_validator(mode="after")
-    def _rate_given(self):
-        if self.rule == "rate" and self.rate is None:
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _rate_number(cls, v):
+        return _no_bool_or_text(v)
+
+    @field_validator("rate")
+    @classmethod
+    def _rate_given(cls, v, info: ValidationInfo):
+        rule = info.data.get("rule")  # absent when the rule itself is invalid (reported there)
+        if rule == "rate" and v is None:
             raise ValueError("rule 'rate' needs a 'rate' (e.g. rate = 0.25)")
-        if self.rule != "rate" and self.rate is not None:
-            raise ValueError(f"'rate' is only used with rule = 'rate', not with rule = {self.rule!r}")
-        return self
+        if rule is not None and rule != "rate" and v is not None:
+            raise ValueError(f"'rate' is only used with rule = 'rate', not with rule = {rule!r}")
+        return v
 
 
 class Deficits(_Strict):
     closure: Literal["fixed_transfers", "balanced_bilateral"] = "fixed_transfers"
-    partner: str | None = None
+    partner: str | None = Field(default=None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _partner(self):
-        if self.closure == "balanced_bilateral" and not self.partner:
+    @field_validator("partner")
+    @classmethod
+    def _partner(cls, v, info: ValidationInfo):
+        if info.data.get("closure") == "balanced_bilateral" and not v:
             raise ValueError("closure 'balanced_bilateral' needs a 'partner' (an ISO3 code)")
-        return self
+        return v
 
 
 class ModelSpec(BaseModel):
     """The model and its parameters; parameters are checked by the model itself."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    name: Literal["one_sector"] = "one_sector"
+    name: Literal["one_sector", "ossa2014"] = "one_sector"
 
     def parameters(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
@@ -145,7 +184,7 @@ def _scenario_error(source: str, exc: ValidationError) -> ScenarioError:
     elif first["type"] == "missing":
         message = "required field is missing"
     value = first.get("input")
-    shown = "" if first["type"] == "missing" or isinstance(value, dict) else f" (got {value!r})"
+    shown = "" if first["type"] == "missing" or value is None or isinstance(value, dict) else f" (got {value!r})"
     more = len(exc.errors()) - 1
     tail = f"; and {more} more problem(s)" if more else ""
     return ScenarioError(source, loc, f"{message}{shown}{tail}")

@@ -3,14 +3,15 @@
 Array convention (the whole package): bilateral arrays are ordered
 **[exporter, importer, sector]**; ``flows[i, j, s]`` is what exporter *i* sells to importer
 *j* in sector *s*, and ``tariffs[i, j, s]`` is the ad-valorem rate importer *j* charges on it,
-as a fraction (0.25, not 25). Countries are ISO3 codes; labels travel with the data.
+as a fraction (0.25, not 25). Countries are ISO3 codes, or aggregate regions (e.g. ``EU``,
+``ROW``) that a dataset declares in :attr:`World.region_codes`; labels travel with the data.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,10 @@ import xarray as xr
 from tradewar.errors import DataError
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+#: A declared aggregate-region code: 2–4 letters, the first a capital (``EU``, ``ROW``, ``RoW``).
+_REGION = re.compile(r"^[A-Z][A-Za-z]{1,3}$")
+#: Dimensions of labelled extras that follow the countries or the sectors of the World.
+_COUNTRY_DIMS = ("country", "exporter", "importer")
 
 
 def _show(values, limit: int = 8) -> str:
@@ -34,13 +39,23 @@ class World:
     Parameters
     ----------
     name : dataset name (used in every error message).
-    countries : DataFrame indexed by ISO3 code with at least ``name`` and ``gdp``
+    countries : DataFrame indexed by country code with at least ``name`` and ``gdp``
         (same currency unit as ``flows``); other columns (e.g. a dataset's tariff columns)
-        are kept and can be referred to by scenarios.
+        are kept and can be referred to by scenarios. Codes are ISO3 (three capital letters)
+        or one of ``region_codes``.
     sectors : sector codes, in the order of the last axis of ``flows``.
     flows : array [exporter, importer, sector], non-negative, in ``units``.
     tariffs : baseline applied tariffs, same shape as ``flows`` (fractions).
     groups : named groups of countries (e.g. ``EU27``).
+    region_codes : codes of aggregate regions that are not ISO3 countries, declared by the
+        dataset (e.g. ``("EU", "ROW")``): 2–4 letters, the first a capital. Only declared
+        codes may deviate from ISO3, so a typo in a country dataset is still caught.
+    sector_data : optional per-sector table indexed by the sector codes (e.g. elasticities
+        σ_s of a multi-sector model); rows are put in the order of ``sectors``.
+    extras : optional dataset-specific data a model may read, by name (e.g. ``ossa2014``'s
+        political-economy weights). xarray objects with dimensions ``country``/``exporter``/
+        ``importer``/``sector`` must be labelled with the World's codes; they are checked
+        here and reordered by :meth:`reorder`; their numpy data are made read-only.
     """
 
     name: str
@@ -51,6 +66,9 @@ class World:
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     units: str = "thousand USD"
     citation: str = ""
+    region_codes: tuple[str, ...] = ()
+    sector_data: pd.DataFrame | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         countries = self.countries.copy()
@@ -65,9 +83,18 @@ class World:
         object.__setattr__(self, "tariffs", tariffs)
         object.__setattr__(self, "sectors", tuple(str(s) for s in self.sectors))
         object.__setattr__(self, "groups", {k: tuple(v) for k, v in self.groups.items()})
+        object.__setattr__(self, "region_codes", tuple(str(c) for c in self.region_codes))
+        object.__setattr__(self, "extras", dict(self.extras))
         self._validate()
+        if self.sector_data is not None:
+            object.__setattr__(self, "sector_data", self.sector_data.loc[list(self.sectors)].copy())
         for arr in (self.flows, self.tariffs):
             arr.setflags(write=False)
+        for value in self.extras.values():
+            for arr in ([value] if isinstance(value, xr.DataArray) else
+                        list(value.data_vars.values()) if isinstance(value, xr.Dataset) else []):
+                if isinstance(arr.data, np.ndarray):
+                    arr.data.setflags(write=False)
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
@@ -75,9 +102,14 @@ class World:
         codes = [str(c) for c in self.countries.index]
         if not codes:
             raise DataError(name, "countries", "no countries")
-        bad = [c for c in codes if not _ISO3.match(c)]
+        odd = [c for c in self.region_codes if not _REGION.match(c)]
+        if odd:
+            raise DataError(name, "region_codes", f"region codes must be 2–4 letters, the first a capital: {_show(odd)}")
+        declared = set(self.region_codes)
+        bad = [c for c in codes if not _ISO3.match(c) and c not in declared]
         if bad:
-            raise DataError(name, "countries.iso3", f"not ISO3 codes (three capital letters): {_show(bad)}")
+            also = f" or declared region codes ({_show(self.region_codes)})" if declared else ""
+            raise DataError(name, "countries.iso3", f"not ISO3 codes (three capital letters){also}: {_show(bad)}")
         dup = sorted({c for c in codes if codes.count(c) > 1})
         if dup:
             raise DataError(name, "countries.iso3", f"duplicate country codes: {_show(dup)}")
@@ -123,6 +155,20 @@ class World:
             unknown = [m for m in members if m not in known]
             if unknown:
                 raise DataError(name, f"groups.{group}", f"unknown country codes: {_show(unknown)}")
+        if self.sector_data is not None:
+            rows = [str(r) for r in self.sector_data.index]
+            if sorted(rows) != sorted(self.sectors):
+                missing = [s for s in self.sectors if s not in rows]
+                extra = [r for r in rows if r not in self.sectors]
+                raise DataError(name, "sector_data", f"rows must be the sectors exactly once; missing {_show(missing)}, "
+                                                     f"unknown or repeated {_show(extra or sorted({r for r in rows if rows.count(r) > 1}))}")
+        for key, value in self.extras.items():
+            if isinstance(value, (xr.DataArray, xr.Dataset)):
+                for dim in value.dims:
+                    want = codes if dim in _COUNTRY_DIMS else list(self.sectors) if dim == "sector" else None
+                    if want is not None and [str(v) for v in value[dim].values] != want:
+                        raise DataError(name, f"extras.{key}", f"dimension {dim!r} must be labelled with the "
+                                                               f"world's codes in order: {_show(want)}")
 
     def _pairs(self, idx) -> list[str]:
         codes = self.iso3
@@ -205,7 +251,11 @@ class World:
         if sorted(idx) != list(range(self.n_countries)):
             raise DataError(self.name, "iso3", "reorder needs every country exactly once")
         ix = np.ix_(idx, idx, range(len(self.sectors)))
-        return replace(self, countries=self.countries.iloc[idx], flows=self.flows[ix], tariffs=self.tariffs[ix])
+        order = list(codes)
+        extras = {k: v.sel({d: order for d in v.dims if d in _COUNTRY_DIMS}) if isinstance(v, (xr.DataArray, xr.Dataset)) else v
+                  for k, v in self.extras.items()}
+        return replace(self, countries=self.countries.iloc[idx], flows=self.flows[ix], tariffs=self.tariffs[ix],
+                       extras=extras)
 
     def __repr__(self) -> str:
         return (

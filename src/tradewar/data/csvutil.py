@@ -18,6 +18,9 @@ def read_csv(dataset: str, path: Path, required: dict[str, str], **kwargs) -> pd
         raise DataError(dataset, path.name, f"file not found: {path}") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(dataset, path.name, f"cannot parse {path}: {exc}") from None
+    if not isinstance(frame.index, pd.RangeIndex) and "index_col" not in kwargs:
+        # pandas takes the extra leading fields of rows longer than the header as an index
+        raise DataError(dataset, path.name, f"rows have more fields than the header {list(frame.columns)} in {path}")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(dataset, f"{path.name}:{missing[0]}", f"missing column(s) {missing}; found {list(frame.columns)}")

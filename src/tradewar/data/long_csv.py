@@ -19,7 +19,10 @@ def load_long_csv(flows: str | Path, countries: str | Path, name: str | None = N
     flows, countries = Path(flows), Path(countries)
     name = name or flows.stem
     table = read_csv(name, countries, {"iso3": "str", "gdp": "float"})
-    head = pd.read_csv(flows, nrows=0).columns if flows.is_file() else []
+    try:  # peek at the header; read_csv below reports unreadable files with the file name
+        head = pd.read_csv(flows, nrows=0).columns if flows.is_file() else []
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        head = []
     has_sector = "sector" in head
     required = {"exporter": "str", "importer": "str", "value": "float"}
     if has_sector:

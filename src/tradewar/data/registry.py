@@ -8,6 +8,7 @@ to cite it.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,7 +78,9 @@ class Registry:
     def info(self, name: str) -> DatasetInfo:
         if name not in self._datasets:
             known = ", ".join(sorted(self._datasets))
-            raise DataError(name, "dataset", f"unknown dataset; registered datasets: {known}")
+            close = difflib.get_close_matches(str(name), list(self._datasets), n=2)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise DataError(name, "dataset", f"unknown dataset; registered datasets: {known}{hint}")
         return self._datasets[name]
 
     def load(self, name: str, data: str | os.PathLike | None = None) -> World:
@@ -108,10 +111,11 @@ def load_dataset(name: str, data: str | os.PathLike | None = None) -> World:
 
 
 def _register_builtin() -> None:
-    from tradewar.data import gegravity, ignatenko2025
+    from tradewar.data import gegravity, ignatenko2025, ossa2014
 
     REGISTRY.register(ignatenko2025.INFO)
     REGISTRY.register(gegravity.INFO)
+    REGISTRY.register(ossa2014.INFO)
 
 
 _register_builtin()

@@ -23,8 +23,9 @@ class Model(Protocol):
 
 def model_class(name: str):
     from tradewar.models.one_sector_model import OneSectorModel
+    from tradewar.models.ossa2014_model import OssaModel
 
-    models = {OneSectorModel.name: OneSectorModel}
+    models = {OneSectorModel.name: OneSectorModel, OssaModel.name: OssaModel}
     if name not in models:
         raise ParameterError("model.name", name, f"unknown model; available: {sorted(models)}")
     return models[name]
@@ -36,6 +37,9 @@ def build_model(name: str, world: World, parameters: dict, source: str = "") -> 
     try:
         return cls(world, **parameters)
     except ParameterError as exc:
-        raise ScenarioError(source, exc.field, str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)) from None
+        # ParameterError reads "field = value: problem"; keep the problem and the offending value.
+        text, head = str(exc), f"{exc.field} = {exc.value!r}: "
+        problem = text[len(head):] if text.startswith(head) else text
+        raise ScenarioError(source, exc.field, f"{problem} (got {exc.value!r})") from None
     except TypeError as exc:
         raise ScenarioError(source, "model", f"{exc}") from None

@@ -8,11 +8,23 @@ from dataclasses import asdict, fields
 import numpy as np
 import pandas as pd
 
-from tradewar.errors import ParameterError
+from tradewar.errors import ConvergenceError, DataError, ParameterError
 from tradewar.models import one_sector as eq
 from tradewar.outcome import Outcome, bilateral_dataset
 from tradewar.policy import Policy
 from tradewar.world import World
+
+
+def _pair(field: str, value) -> tuple[float, float]:
+    """Two numbers (e.g. the ν calibration targets), as a tuple."""
+    try:
+        pair = tuple(float(v) for v in value if not isinstance(v, (bool, str)))
+        ok = len(pair) == 2 == len(value) and all(np.isfinite(pair))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ParameterError(field, value, "must be two finite numbers, e.g. [0.12, 0.26]")
+    return pair
 
 
 class OneSectorModel:
@@ -26,13 +38,33 @@ class OneSectorModel:
         if unknown:
             raise ParameterError(f"model.{unknown[0]}", parameters[unknown[0]],
                                  f"unknown parameter of model 'one_sector'; known: {sorted(allowed)}")
-        if "nu_targets" in parameters:
-            parameters["nu_targets"] = tuple(parameters["nu_targets"])
-        if "nu_start" in parameters:
-            parameters["nu_start"] = tuple(parameters["nu_start"])
+        parameters = dict(parameters)
+        for key, value in parameters.items():
+            if isinstance(value, bool):  # TOML `true` would otherwise pass as the number 1
+                raise ParameterError(f"model.{key}", value, "must be a number or a name, not true/false")
+        for key in ("nu_targets", "nu_start"):
+            if key in parameters:
+                value = parameters[key]
+                parameters[key] = _pair(f"model.{key}", value)
+                if key == "nu_targets" and not all(0.0 <= v < 1.0 for v in parameters[key]):
+                    raise ParameterError("model.nu_targets", value, "targets of ν must lie in [0, 1)")
         self.params = eq.OneSectorParams(**parameters)
         self.world = world
-        self.baseline = eq.calibrate(world, self.params)
+        # The model's tariffs are levels on a free-trade baseline: calibration ignores baseline
+        # tariffs, so a world with baseline tariffs would be silently misread (Policy.baseline
+        # would not reproduce the baseline). Refuse it rather than return wrong numbers.
+        taxed = np.argwhere(np.asarray(world.tariffs) != 0)
+        if len(taxed):
+            pairs = [f"{world.iso3[i]}→{world.iso3[j]}={world.tariffs[i, j, s]:g}" for i, j, s in taxed[:5]]
+            raise DataError(world.name, "tariffs",
+                            "the one-sector model assumes zero baseline tariffs; nonzero at "
+                            + ", ".join(pairs) + (f", … ({len(taxed)} in all)" if len(taxed) > 5 else ""))
+        try:
+            self.baseline = eq.calibrate(world, self.params)
+        except ConvergenceError as exc:
+            raise ConvergenceError(
+                f"calibration of ν (model.nu_targets = {self.params.nu_targets}, model.nu_start = "
+                f"{self.params.nu_start}) did not converge: {exc}", exc.diagnostics) from None
 
     # ---------------------------------------------------------------- closed forms (A.3)
     def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:

@@ -1,0 +1,71 @@
+"""Shared, generic fixtures: the data directory, registered datasets, synthetic worlds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradewar.data.registry import REGISTRY, data_dir
+from tradewar.world import World
+
+#: Real ISO3 codes for synthetic worlds (the first is USA, for the default ν calibration).
+SYNTHETIC_CODES = ("USA", "CHN", "DEU", "JPN", "MEX", "CAN", "KOR", "BRA", "IND", "FRA", "GBR", "ITA")
+
+
+def make_world(seed: int, n: int, *, domestic: bool = False, sectors: int = 1,
+               name: str = "synthetic") -> World:
+    """A random positive world with ``n`` countries (ISO3 codes from :data:`SYNTHETIC_CODES`).
+
+    Off-diagonal flows are uniform on [0.1, 10]; GDPs exceed each country's total trade, so the
+    calibrated domestic absorption is positive. With ``domestic`` the diagonal holds domestic
+    sales as well.
+    """
+    rng = np.random.default_rng(seed)
+    codes = list(SYNTHETIC_CODES[:n])
+    flows = rng.uniform(0.1, 10.0, size=(n, n, sectors))
+    trade = flows.sum(axis=2)
+    gdp = trade.sum(axis=0) + trade.sum(axis=1) + rng.uniform(5.0, 200.0, size=n)
+    for k in range(n):
+        flows[k, k, :] = rng.uniform(0.5, 1.0) * gdp[k] / sectors if domestic else 0.0
+    countries = pd.DataFrame({"name": codes, "gdp": gdp}, index=pd.Index(codes, name="iso3"))
+    return World(name=name, countries=countries, sectors=tuple(f"s{k}" for k in range(sectors)),
+                 flows=flows, units="units")
+
+
+@pytest.fixture(scope="session")
+def world_factory():
+    """``world_factory(seed, n, domestic=False)``: see :func:`make_world`."""
+    return make_world
+
+
+def _require_dataset(name: str) -> World:
+    info = REGISTRY.info(name)
+    try:
+        root = data_dir()
+    except Exception as exc:  # e.g. TRADEWAR_DATA pointing nowhere in the caller's shell
+        pytest.skip(f"no data directory: {exc}")
+    if info.missing_files(root):
+        pytest.skip(f"dataset {name} not available (set TRADEWAR_DATA)")
+    return REGISTRY.load(name)
+
+
+@pytest.fixture(scope="session")
+def ignatenko_world() -> World:
+    """The 194-country ``ignatenko2025`` world (skipped when its data are not available)."""
+    return _require_dataset("ignatenko2025")
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    """``write_file(name, text_or_bytes)`` -> path of a file written in ``tmp_path``."""
+
+    def write(name: str, content: str | bytes):
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return write
