@@ -41,18 +41,15 @@ def world_factory():
 
 def _require_dataset(name: str) -> World:
     info = REGISTRY.info(name)
-    try:
-        root = data_dir()
-    except Exception as exc:  # e.g. TRADEWAR_DATA pointing nowhere in the caller's shell
-        pytest.skip(f"no data directory: {exc}")
-    if info.missing_files(root):
-        pytest.skip(f"dataset {name} not available (set TRADEWAR_DATA)")
+    root = data_dir()
+    # A missing dataset fails the run: a skipped replication check would hide a defect.
+    assert not info.missing_files(root), f"dataset {name} not available in {root} (set TRADEWAR_DATA)"
     return REGISTRY.load(name)
 
 
 @pytest.fixture(scope="session")
 def ignatenko_world() -> World:
-    """The 194-country ``ignatenko2025`` world (skipped when its data are not available)."""
+    """The 194-country ``ignatenko2025`` world (the run fails when its data are missing)."""
     return _require_dataset("ignatenko2025")
 
 

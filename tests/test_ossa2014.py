@@ -30,8 +30,7 @@ PRINTED_DECIMALS = 2  # B.4: Tables 1 and 2 are printed with 2 decimals
 @pytest.fixture(scope="module")
 def world() -> World:
     info = REGISTRY.info("ossa2014")
-    if info.missing_files(data_dir()):
-        pytest.skip("dataset ossa2014 not available (set TRADEWAR_DATA)")
+    assert not info.missing_files(data_dir()), "dataset ossa2014 not available (set TRADEWAR_DATA)"
     return REGISTRY.load("ossa2014")
 
 
