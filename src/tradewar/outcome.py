@@ -37,6 +37,7 @@ COUNTRY_METRICS: dict[str, tuple[str, str]] = {
     "profits": ("Δ profits deflated by the wage", "%"),
     "terms_of_trade": ("terms-of-trade effect (first order)", "% of expenditure"),
     "profit_shifting": ("profit-shifting effect (first order)", "% of expenditure"),
+    "median_tariff": ("median tariff levied on partners (all sectors)", "%"),
 }
 LEVELS = ("tariff_revenue", "deficit_baseline", "deficit_counterfactual")
 

@@ -111,34 +111,34 @@ def newton(system: System, x0: np.ndarray, *, tol: float = 1e-10, max_iter: int 
     diag.function_evaluations += 1
     norm = _maxabs(r)
     diag.history.append(norm)
-    lu = None
+    fac = None
     while norm > tol and diag.iterations < max_iter:
-        if lu is None:
-            lu = factorize(system, x)
+        if fac is None:
+            fac = factorize(system, x)
             diag.jacobian_evaluations += 1
-            if lu is None:
+            if fac is None:
                 break
             fresh = True
         else:
             fresh = False
-        dx = -lu.solve(r)
+        dx = -fac.solve(r)
         if not np.all(np.isfinite(dx)):
             if fresh:
                 break
-            lu = None
+            fac = None
             continue
         step, r_new, norm_new = _line_search(system, x, r, dx, diag)
         diag.iterations += 1
         if r_new is None:  # no decrease along this direction
             if fresh:
                 break
-            lu = None
+            fac = None
             continue
         x = x + step * dx
         if not fresh and norm_new > reuse_ratio * norm:
-            lu = None  # convergence slowed: refresh the Jacobian next time
+            fac = None  # convergence slowed: refresh the Jacobian next time
         elif fresh and (step < 1.0 or norm_new > reuse_ratio * norm):
-            lu = None
+            fac = None
         r, norm = r_new, norm_new
         diag.history.append(norm)
     diag.residual = norm

@@ -7,15 +7,21 @@ on it. Money is in the World's unit (thousand US$ for ``ignatenko2025``). Hats a
 counterfactual/baseline ratios.
 
 Unknowns are logs of the hats: x = (log ŵ, log Ê, log L̂) ∈ R^{3N}. Residuals are scaled by each
-country's baseline income or expenditure, so the tolerance is relative.
+country's baseline income or expenditure, so the tolerance is relative. Newton steps use
+:meth:`OneSectorSystem.factorize`, a block elimination of the analytic Jacobian that needs one
+N×N LU instead of a 3N×3N one; :meth:`OneSectorSystem.jacobian` gives the full matrix.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
+import scipy.linalg as sla
+from scipy.linalg.blas import dgemm, dgemv
+from scipy.linalg.lapack import dgetrs
 
 from tradewar.errors import DataError, ParameterError
 from tradewar.solver import Diagnostics, continuation, newton
@@ -210,53 +216,129 @@ class State:
     Q: np.ndarray      # τ̂ ŵ / P̂
 
 
+_LAM_T: "weakref.WeakKeyDictionary[Baseline, tuple[np.ndarray, np.ndarray]]" = weakref.WeakKeyDictionary()
+
+
+def _lam_transposed(base: Baseline) -> np.ndarray:
+    """λᵀ (importer-major, contiguous), computed once per baseline (and per ``base.lam`` array)."""
+    entry = _LAM_T.get(base)
+    if entry is None or entry[0] is not base.lam:
+        entry = _LAM_T[base] = (base.lam, np.ascontiguousarray(base.lam.T))
+    return entry[1]
+
+
 class OneSectorSystem:
-    """Equations A.2 (1)–(3) for given tariffs t[j, i] and transfers T."""
+    """Equations A.2 (1)–(3) for given tariffs t[j, i] and transfers T.
+
+    Besides ``residual`` and the dense analytic ``jacobian`` it offers ``factorize(x)``, a
+    structured elimination of the Jacobian that :func:`tradewar.solver.newton` uses instead of
+    a dense LU of the 3N×3N matrix (one N×N LU per factorisation).
+
+    The tariff part of A_ji does not depend on the unknowns. With f_ji = (1+t_ji)^(−ε φ_i) the
+    system keeps three constant importer-major matrices ([importer i, exporter j]):
+    ``KT[0] = (λ∘f)ᵀ``, ``KT[1] = (λ∘f/(1+t))ᵀ``, ``KT[2] = (λ∘f∘t/(1+t))ᵀ``. With
+    c_j = (ŵ_j/L̂_j^ψ)^(−ε), S = KT[0] c and g = E'/S, every counterfactual matrix is a diagonal
+    scaling of one of them: λ'_ji = KT[0]_ij c_j / S_i, X'_ji = KT[1]_ij c_j g_i,
+    t_ji X'_ji = KT[2]_ij c_j g_i. Residuals therefore need matrix-vector products only.
+    """
+
+    _SPARSE_FRACTION = 16  # taxed pairs ≤ N²/16: scatter updates instead of dense passes
 
     def __init__(self, base: Baseline, t: np.ndarray, T: np.ndarray | None = None):
         self.b = base
         self.t = t
         self.T = base.T if T is None else T
-        self.n = len(base.E)
-        # λ_ji (1+t_ji)^(−ε φ_i): the tariff part of A_ji does not depend on the unknowns
-        self.lam_t = base.lam * (1.0 + t) ** (-base.eps * base.phi[None, :])
-        self.t_share = t / (1.0 + t)
+        n = self.n = len(base.E)
         self.lump_sum = base.params.revenue == "lump_sum"
+        lamT, expo = _lam_transposed(base), -base.eps * base.phi
+        K = np.empty((3, n, n))
+        taxed = np.flatnonzero(t != 0)                   # flat [exporter, importer] indices
+        if len(taxed) <= n * n // self._SPARSE_FRACTION:
+            tj, ti = np.divmod(taxed, n)
+            flat = ti * n + tj                           # the same pairs in [importer, exporter]
+            tv = t.reshape(-1)[taxed]
+            lv = lamT.reshape(-1)[flat] * (1.0 + tv) ** expo[ti]
+            net, rev = lv / (1.0 + tv), lv * (tv / (1.0 + tv))
+            K[0] = lamT
+            K[1] = lamT
+            K[2] = 0.0
+            K[0].reshape(-1)[flat] = lv
+            K[1].reshape(-1)[flat] = net
+            K[2].reshape(-1)[flat] = rev
+            # where KT[1] differs from KT[0], and KT[2] from 0
+            self._taxed = (ti, flat, net - lv, rev)
+        else:
+            tT = t.T
+            np.multiply(lamT, (1.0 + tT) ** expo[:, None], out=K[0])
+            np.divide(K[0], 1.0 + tT, out=K[1])
+            np.multiply(K[0], tT / (1.0 + tT), out=K[2])
+            self._taxed = None
+        self._K = K
+        self._K2 = K.reshape(3 * n, n)
+        self.lam_t = K[0].T              # λ_ji (1+t_ji)^(−ε φ_i), [exporter, importer]
+        self._Y_sum, self._E_sum = float(base.Y.sum()), float(base.E.sum())
         self._cache: tuple[bytes, State] | None = None
+
+    # -- the equilibrium quantities -------------------------------------------------------
+    def _aggregates(self, x: np.ndarray):
+        """Per-country aggregates at x, from one matrix-vector product (no N×N temporaries)."""
+        b, n = self.b, self.n
+        a, e, l = x[:n], x[n:2 * n], x[2 * n:]
+        w, Eh, L = np.exp(a), np.exp(e), np.exp(l)
+        c = np.exp(-b.eps * (a - b.psi * l))            # (ŵ_j / L̂_j^ψ)^(−ε)
+        sums = _mv(self._K2, c)
+        S, S_net, S_rev = sums[:n], sums[n:2 * n], sums[2 * n:]
+        Ep, Yp = Eh * b.E, w * L * b.Y
+        g = Ep / S                                       # X'_ji = KT[1]_ij c_j g_i
+        R = S_rev * g
+        P = np.exp((1 - b.phi) * (e - a)) * S ** (-1.0 / b.eps)
+        tau = np.zeros(n) if self.lump_sum else R / Yp
+        Q = w / ((1.0 - tau) * P)
+        return w, Eh, L, c, S, g, P, Yp, Ep, R, tau, Q, S_net * g
+
+    def _sales(self, c: np.ndarray, g: np.ndarray, y: np.ndarray | float = 1.0) -> np.ndarray:
+        """Σ_k (1−ν_k) X'_ik y_k for every exporter i."""
+        return c * _vm((1 - self.b.nu) * g * y, self._K[1])
 
     def state(self, x: np.ndarray) -> State:
         key = x.tobytes()
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
-        b, n = self.b, self.n
-        a, e, l = x[:n], x[n:2 * n], x[2 * n:]
-        w, Eh, L = np.exp(a), np.exp(e), np.exp(l)
-        c = np.exp(-b.eps * (a - b.psi * l))            # (ŵ_j / L̂_j^ψ)^(−ε)
-        A = self.lam_t * c[:, None]
-        S = A.sum(axis=0)
-        lam = A / S[None, :]
-        P = np.exp((1 - b.phi) * (e - a)) * S ** (-1.0 / b.eps)
-        Yp, Ep = w * L * b.Y, Eh * b.E
-        Xp = lam * (Ep / 1.0)[None, :] / (1.0 + self.t)
-        R = (lam * self.t_share).sum(axis=0) * Ep
-        tau = np.zeros(n) if self.lump_sum else R / Yp
-        Q = w / ((1.0 - tau) * P)
+        w, Eh, L, c, S, g, P, Yp, Ep, R, tau, Q, _ = self._aggregates(x)
+        n = self.n
+        lam, Xp = np.empty((n, n)), np.empty((n, n))
+        np.multiply(self._K[0].T, c[:, None], out=lam)
+        lam *= (1.0 / S)[None, :]
+        np.multiply(self._K[1].T, c[:, None], out=Xp)
+        Xp *= g[None, :]
         st = State(w, Eh, L, lam, P, Yp, Ep, Xp, R, tau, Q)
         self._cache = (key, st)
         return st
+
+    @property
+    def t_share(self) -> np.ndarray:
+        """t_ji/(1+t_ji)."""
+        return self.t / (1.0 + self.t)
 
     def market_clearing(self, s: State) -> np.ndarray:
         """A.2 (1) for every country: Σ_k (1−ν_k) X'_ik + ν_i Σ_j X'_ji − ŵ_i L̂_i Y_i."""
         b = self.b
         return s.Xp @ (1 - b.nu) + b.nu * s.Xp.sum(axis=0) - s.Yp
 
+    def market_clearing_at(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`market_clearing` at the unknowns x, from matrix-vector products only."""
+        w, Eh, L, c, S, g, P, Yp, Ep, R, tau, Q, Mp = self._aggregates(x)
+        return self._sales(c, g) + self.b.nu * Mp - Yp
+
     def residual(self, x: np.ndarray) -> np.ndarray:
-        b, s = self.b, self.state(x)
-        r1 = self.market_clearing(s) / b.Y
-        r1[-1] = ((s.P - 1) * b.E).sum() / b.E.sum()   # numeraire replaces the last country
-        r2 = (s.R + s.Yp + self.T * s.Yp.sum() / b.Y.sum() - s.Ep) / b.E
-        r3 = s.L - s.Q ** b.kappa
-        return np.concatenate([r1, r2, r3])
+        b, n = self.b, self.n
+        w, Eh, L, c, S, g, P, Yp, Ep, R, tau, Q, Mp = self._aggregates(x)
+        r = np.empty(3 * n)
+        r[:n] = (self._sales(c, g) + b.nu * Mp - Yp) / b.Y
+        r[n - 1] = ((P - 1) * b.E).sum() / self._E_sum   # numeraire replaces the last country
+        r[n:2 * n] = (R + Yp + self.T * (Yp.sum() / self._Y_sum) - Ep) / b.E
+        r[2 * n:] = L - Q ** b.kappa
+        return r
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
         """Analytic Jacobian of :meth:`residual` in x = (log ŵ, log Ê, log L̂).
@@ -314,6 +396,158 @@ class OneSectorSystem:
         J[il, ie] = dH_de
         J[il, il] = eps * psi * dH_dlc + np.diag(dH_dl_diag)
         return J
+
+    def factorize(self, x: np.ndarray) -> "_OneSectorFactorization | None":
+        """The Jacobian at x, factorised by block elimination; ``None`` if that is not possible.
+
+        In z = (dlc, de, dl) with dlc_j = −ε da_j + εψ dl_j (so da = ψ dl − dlc/ε), equations
+        (2)–(3) depend on (de, dl) only through per-country 2×2 blocks D0 plus the rank-one term
+        T_i ΣY'/ΣY of (2): D = D0 + u vᵀ is inverted in O(N) (Sherman–Morrison). Their
+        dependence on dlc is C = diag·RmT + diag·λ'ᵀ + diag + rank one (RmT_ik = t_ki X'_ki), so
+        D⁻¹C keeps that form and the Schur complement of (1) in dlc, A − B D⁻¹ C, costs one N×N
+        matrix product and one N×N LU. Equation (1) rows are scaled by 1/Y, (2) by 1/E.
+        """
+        b, n = self.b, self.n
+        eps, psi, kap, nu, phi = b.eps, b.psi, b.kappa, b.nu, b.phi
+        w, Eh, L, c, S, g, P, Yp, Ep, R, tau, Q, Mp = self._aggregates(x)
+        K0, K1, K2 = self._K
+        sY, sE = 1.0 / b.Y, 1.0 / b.E
+        h = nu * Mp
+        # eq (3): H_i = L̂_i − Q_i^κ, log Q = a − log(1−τ) − log P̂
+        Qk = kap * Q ** kap
+        if self.lump_sum:
+            dlt_dR = np.zeros(n)
+            dlt_dy = np.zeros(n)
+        else:  # d log(1/(1−τ)) = (dR/Y' − τ dlogY')/(1−τ)
+            dlt_dR = 1.0 / ((1 - tau) * Yp)
+            dlt_dy = -tau / (1 - tau)
+        dH_da = -Qk * (dlt_dy + 1 + (1 - phi))
+        a3 = -Qk * dlt_dR
+        E3 = -Qk * (dlt_dR * R - (1 - phi))
+        L3 = L - Qk * dlt_dy + psi * dH_da
+        # eq (2): G_i = R_i + Y'_i + T_i ΣY'/ΣY − E'_i, with d log Y' = (1+ψ) dl − dlc/ε and
+        # dR = R de + (RmT − diag(R) λ'ᵀ) dlc
+        E2 = sE * (R - Ep)
+        b2 = sE * (1 + psi) * Yp
+        u = sE * (1 + psi) * self.T / self._Y_sum
+        v = Yp
+        # C2 = diag(x2R) RmT + diag(x2m) λ'ᵀ + diag(x2d) + x2o Y'ᵀ; C3 likewise (x3o = 0)
+        x2R, x2m, x2d, x2o = sE, -sE * R, -sE * Yp / eps, -sE * self.T / (self._Y_sum * eps)
+        x3R, x3m, x3d = a3, -a3 * R - Qk / eps, -dH_da / eps
+        with np.errstate(all="ignore"):
+            idet = 1.0 / (E2 * L3 - b2 * E3)
+            # D0⁻¹ C: de part diag(pR) RmT + diag(pm) λ'ᵀ + diag(pd) + po Y'ᵀ, dl part with q
+            pR, pm, pd, po = ((L3 * x2R - b2 * x3R) * idet, (L3 * x2m - b2 * x3m) * idet,
+                              (L3 * x2d - b2 * x3d) * idet, L3 * x2o * idet)
+            qR, qm, qd, qo = ((E2 * x3R - E3 * x2R) * idet, (E2 * x3m - E3 * x2m) * idet,
+                              (E2 * x3d - E3 * x2d) * idet, -E3 * x2o * idet)
+            pu, qu = L3 * u * idet, -E3 * u * idet       # D0⁻¹ (u, 0)
+            denom = 1.0 + v @ qu
+            # D⁻¹C = D0⁻¹C − (pu, qu) coefᵀ with coefᵀ = vᵀ (dl part of D0⁻¹C) / denom
+            coef = (c * (_vm(v * qR * g, K2) + _vm(v * qm / S, K0)) + v * qd + (v @ qo) * Yp) / denom
+        vectors = (idet, pR, pm, pd, po, qR, qm, qd, qo, pu, qu, coef)
+        if not (np.isfinite(denom) and denom != 0.0 and all(np.all(np.isfinite(z)) for z in vectors)):
+            return None
+        # Schur complement Sc = A1 − E1 (D⁻¹C)_e − diag(L1) (D⁻¹C)_l for the rows of eq (1):
+        #   diag(sY c) [−λ_net M + diag(α1/c) K0 + diag(α2/c) K2 + diag(α3/c) K1] diag(c)
+        #   + diag(sY dd) − sY o1 Y'ᵀ + sY o2 coefᵀ,   λ_net = K1ᵀ,
+        # M = diag((1−ν) g) [diag((1+pm)/S) K0 + diag(pR g) K2 + diag(pd/c)]
+        L1u = -(1 + psi) * Yp                            # eq (1) in dl (unscaled)
+        gam, ic = (1 - nu) * g, 1.0 / c
+        alpha1 = -(h * (1 + pm) + L1u * qm) / S
+        alpha2 = -(h * pR + L1u * qR) * g
+        alpha3 = nu * g
+        M = K0 * (gam * (1 + pm) / S)[:, None]
+        if self._taxed is not None:
+            ti, flat, dnet, rev = self._taxed
+            M.reshape(-1)[flat] += (gam * pR * g)[ti] * rev
+        else:
+            M += K2 * (gam * pR * g)[:, None]
+        M.reshape(-1)[::n + 1] += gam * pd * ic
+        Z = _matmul(K1.T, M, -1.0)                      # C order
+        if self._taxed is not None:
+            Z += K0 * ((alpha1 + alpha3) * ic)[:, None]
+            Z.reshape(-1)[flat] += (alpha3 * ic)[ti] * dnet + (alpha2 * ic)[ti] * rev
+        else:
+            Z += K0 * (alpha1 * ic)[:, None]
+            Z += K1 * (alpha3 * ic)[:, None]
+            Z += K2 * (alpha2 * ic)[:, None]
+        Z *= (sY * c)[:, None]
+        Z *= c[None, :]
+        Z.reshape(-1)[::n + 1] += sY * (self._sales(c, g) + Yp / eps - h * pd - L1u * qd)
+        o1 = self._sales(c, g, po) + h * po + L1u * qo
+        o2 = self._sales(c, g, pu) + h * pu + L1u * qu
+        U = np.empty((n, 2), order="F")
+        U[:, 0], U[:, 1] = Yp, coef
+        V = np.empty((n, 2), order="F")
+        V[:, 0], V[:, 1] = -sY * o1, sY * o2
+        Z = dgemm(1.0, U, V, trans_b=1, beta=1.0, c=Z.T, overwrite_c=1).T   # Scᵀ += U Vᵀ
+        # the numeraire row Σ (P̂_i − 1) E_i/ΣE: in z, A1 = (EPf − λ' EP)/ε, E1 = EPf, L1 = −ψ EPf
+        EP = b.E * P / self._E_sum
+        EPf = EP * (1 - phi)
+        yp, yq = EPf, -psi * EPf
+        Z[-1] = ((EPf - c * _vm(EP / S, K0)) / eps
+                 - c * (_vm((yp * pR + yq * qR) * g, K2) + _vm((yp * pm + yq * qm) / S, K0))
+                 - (yp * pd + yq * qd) - (yp @ po + yq @ qo) * Yp + (yp @ pu + yq @ qu) * coef)
+        if not np.isfinite(Z.sum()):
+            return None
+        fac = _OneSectorFactorization()
+        fac.system, fac.c, fac.g, fac.S = self, c, g, S
+        fac.sY, fac.h, fac.L1u, fac.EPf, fac.v, fac.denom, fac.Yp = sY, h, L1u, EPf, v, denom, Yp
+        fac.E2, fac.b2, fac.E3, fac.L3 = E2, b2, E3, L3
+        fac.vectors = vectors
+        fac.lu = sla.lu_factor(Z.T, overwrite_a=True, check_finite=False)   # LU of Scᵀ
+        return fac
+
+
+# BLAS. numpy and scipy each ship their own OpenBLAS, each with its own thread pool whose idle
+# threads spin for a while after a call. Alternating the two (numpy's `@` for a product,
+# scipy's LU) made both 10–100× slower on a 2-core machine, so everything on the solver's path
+# (residuals, factorisation, solves) calls scipy's BLAS, like the LU.
+def _mv(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """a @ x for a C-contiguous matrix a."""
+    return dgemv(1.0, a.T, x, trans=1)
+
+
+def _vm(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """y @ a for a C-contiguous matrix a."""
+    return dgemv(1.0, a.T, y)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """alpha·a @ b in C order."""
+    # dgemm computes bᵀ aᵀ in Fortran order, which is a b in C order
+    bt, tb = (b.T, 0) if b.flags.c_contiguous else (b, 1)
+    at, ta = (a.T, 0) if a.flags.c_contiguous else (a, 1)
+    return dgemm(alpha, bt, at, trans_a=tb, trans_b=ta).T
+
+
+class _OneSectorFactorization:
+    """J(x)⁻¹ r by block elimination (see :meth:`OneSectorSystem.factorize`)."""
+
+    def solve(self, r: np.ndarray) -> np.ndarray:
+        sysm = self.system
+        n, eps, psi = sysm.n, sysm.b.eps, sysm.b.psi
+        idet, pR, pm, pd, po, qR, qm, qd, qo, pu, qu, coef = self.vectors
+        r1, r2, r3 = r[:n], r[n:2 * n], r[2 * n:]
+        yp = (self.L3 * r2 - self.b2 * r3) * idet       # D⁻¹ (r2, r3)
+        yq = (self.E2 * r3 - self.E3 * r2) * idet
+        k = (self.v @ yq) / self.denom
+        yp -= pu * k
+        yq -= qu * k
+        rhs = r1 - self.sY * (sysm._sales(self.c, self.g, yp) + self.h * yp + self.L1u * yq)
+        rhs[-1] = r1[-1] - self.EPf @ yp + psi * (self.EPf @ yq)
+        dlc, _ = dgetrs(self.lu[0], self.lu[1], rhs, trans=1)     # Sc dlc = rhs (lu is of Scᵀ)
+        cd = self.c * dlc
+        lam_dlc = _mv(sysm._K[0], cd) / self.S           # λ'ᵀ dlc
+        rev_dlc = _mv(sysm._K[2], cd) * self.g           # RmT dlc
+        s1, s2 = self.Yp @ dlc, coef @ dlc
+        out = np.empty(3 * n)
+        out[n:2 * n] = yp - (pR * rev_dlc + pm * lam_dlc + pd * dlc + po * s1 - pu * s2)
+        dl = out[2 * n:]
+        dl[:] = yq - (qR * rev_dlc + qm * lam_dlc + qd * dlc + qo * s1 - qu * s2)
+        out[:n] = psi * dl - dlc / eps
+        return out
 
 
 # ---------------------------------------------------------------------------- welfare
@@ -391,15 +625,20 @@ def solve(base: Baseline, t: np.ndarray, T: np.ndarray | None = None, *, x0: np.
         raise ParameterError("tariffs", t.shape, f"must be a {n}×{n} [exporter, importer] array")
     T = base.T if T is None else np.asarray(T, float)
     x0 = np.zeros(3 * n) if x0 is None else x0
+    system = OneSectorSystem(base, t, T)
     if T_path_from is not None:
         T0 = np.asarray(T_path_from, float)
-        x, diag = continuation(lambda s: OneSectorSystem(base, t, T0 + s * (T - T0)), x0,
-                               path=(1.0,), tol=tol)
+        x, diag = continuation(
+            lambda s: system if s >= 1.0 else OneSectorSystem(base, t, T0 + s * (T - T0)), x0,
+            path=(1.0,), tol=tol)
     else:
-        x, diag = newton(OneSectorSystem(base, t, T), x0, tol=tol)
-    system = OneSectorSystem(base, t, T)
+        x, diag = newton(system, x0, tol=tol)
     st = system.state(x)
-    dropped = system.market_clearing(st)[-1] / base.Y[-1]
+    # Walras' law: summing (1) over countries and using (2) gives Σ_i F_i = (ΣY'/ΣY) ΣT, so with
+    # the other equations solved the dropped one must equal that world transfer imbalance
+    # (zero when transfers sum to zero; not under the replication code's closure A.3 (b)).
+    imbalance = st.Yp.sum() / base.Y.sum() * T.sum()
+    dropped = (system.market_clearing_at(x)[-1] - imbalance) / base.Y[-1]
     diag.dropped_equation_residual = float(dropped)
     if not abs(dropped) <= 1e-8:
         from tradewar.errors import ConvergenceError

@@ -82,6 +82,7 @@ class OneSectorModel:
         scenario solved with rebalanced transfers minus the zero-tariff equilibrium with the same
         transfers (differences of percentage changes); flows are compared to that equilibrium."""
         b = self.baseline
+        notes = tuple(policy.notes)
         if policy.deficit_closure == "balanced_bilateral":
             p = self.world.index_of(policy.partner)
             T_new = b.T - (b.X[p, :] - b.X[:, p])
@@ -90,6 +91,10 @@ class OneSectorModel:
             ref = eq.solve(b, zero, T=T_new, T_path_from=b.T)
             sol = eq.solve(b, policy.tariffs[:, :, 0], T=T_new, x0=ref.x)
             sol.diagnostics = ref.diagnostics.merge(sol.diagnostics)
+            notes = notes + (
+                f"balanced trade with {policy.partner}: transfers sum to {T_new.sum():,.0f} "
+                f"({100 * T_new.sum() / b.E.sum():.2f}% of world expenditure), as in the replication "
+                "code; the dropped market-clearing equation absorbs it (Walras' law checked with it)",)
             table = _metrics(b, sol) - _metrics(b, ref)
             levels = _levels(b, sol)
             table[list(levels)] = levels
@@ -108,7 +113,7 @@ class OneSectorModel:
             scenario=scenario, model=self.name, parameters=asdict(self.params), countries=table,
             weights=weights, world=world, bilateral=bilateral_dataset(codes, before, sol.state.Xp),
             diagnostics=sol.diagnostics, units=self.world.units, groups_def=dict(self.world.groups),
-            notes=policy.notes, actors=tuple(policy.actors),
+            notes=notes, actors=tuple(policy.actors),
         )
 
 

@@ -18,7 +18,8 @@ Per-country results (``Outcome.countries``, percent): ``welfare`` 100(Ŵ−1) wi
 100(Π̂_j/ŵ_j−1) with Π_j = Σ_s Π_js, ``terms_of_trade`` and ``profit_shifting`` (the first-order
 decomposition of B.4, % of expenditure), ``prices`` 100(P̂−1), ``employment`` 0 (labour is
 fixed), ``exports_gdp``/``imports_gdp`` (international flows before tariffs over GDP = sales),
-``deficit`` (NaN where the baseline is balanced), ``tariff_revenue_pct`` (100 R'/E) and the
+``deficit`` (NaN where the baseline is balanced), ``tariff_revenue_pct`` (100 R'/E),
+``median_tariff`` (100 × the median of the (N−1)·S tariffs a country levies on its partners) and the
 levels ``tariff_revenue``, ``deficit_baseline``, ``deficit_counterfactual``.
 
 Per-sector results (``Outcome.extras``, xarray): ``sector_sales_change`` [country, sector] =
@@ -33,8 +34,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradewar.errors import DataError, ParameterError
+from tradewar.errors import ConvergenceError, DataError, ParameterError
 from tradewar.models import ossa2014 as eq
+from tradewar.models import ossa2014_gradients as grad
 from tradewar.outcome import Outcome, bilateral_dataset
 from tradewar.policy import Policy
 from tradewar.world import World
@@ -85,6 +87,51 @@ class OssaModel:
         b = self.baseline
         NXp = np.zeros(b.n) if self.net_exports == "zero" else b.NX
         return eq.solve(b, tariffs, NXp, x0=x0)
+
+    # ---------------------------------------------------------------- welfare interface (strategies)
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(self.world.iso3)
+
+    @property
+    def baseline_tariffs(self) -> np.ndarray:
+        return np.array(self.baseline.t)
+
+    def _warm_equilibrium(self, tariffs: np.ndarray) -> tuple[eq.Solution, eq.OssaSystem]:
+        """The equilibrium at ``tariffs``, warm-started from the previous one (the strategies
+        solve long sequences of nearby problems); falls back to a cold start."""
+        x0 = getattr(self, "_last_x", None)
+        try:
+            sol = self.equilibrium(tariffs, x0=x0)
+        except ConvergenceError:
+            if x0 is None:
+                raise
+            sol = self.equilibrium(tariffs)
+        self._last_x = sol.x
+        b = self.baseline
+        return sol, eq.OssaSystem(b, sol.tp, sol.NXp)
+
+    def government_welfare(self, tariffs: np.ndarray) -> np.ndarray:
+        """Ĝ [country] at ``tariffs`` [exporter, importer, sector] (one equilibrium solve)."""
+        sol, _ = self._warm_equilibrium(np.asarray(tariffs, float))
+        return eq.government_welfare(self.baseline, sol.state)
+
+    def government_welfare_gradient(self, tariffs: np.ndarray, country: int) -> tuple[np.ndarray, np.ndarray]:
+        """(Ĝ [country], dĜ_country/dt' [exporter, importer, sector]) at ``tariffs``: one
+        equilibrium solve and one adjoint gradient through it (implicit differentiation with
+        the analytic Jacobian; see :mod:`tradewar.models.ossa2014_gradients`)."""
+        sol, system = self._warm_equilibrium(np.asarray(tariffs, float))
+        G = eq.government_welfare(self.baseline, sol.state)
+        return G, grad.government_welfare_gradient(system, sol.x, int(country))
+
+    def tariff_curvature(self, tariffs: np.ndarray) -> np.ndarray:
+        """A typical size of the curvature of the importer's welfare in each tariff, σ_s X'_ijs /
+        E_j / (1+t'_ijs)² [exporter, importer, sector]: a diagonal preconditioner for the
+        optimal-tariff problems (welfare is flat in tariffs on tiny flows)."""
+        t = np.asarray(tariffs, float)
+        sol, _ = self._warm_equilibrium(t)
+        b = self.baseline
+        return b.sigma[None, None, :] * sol.state.Xp / b.E[None, :, None] / (1.0 + t) ** 2
 
     def solve(self, policy: Policy, scenario: str = "") -> Outcome:
         if policy.deficit_closure != "fixed_transfers":
@@ -185,6 +232,7 @@ def _metrics(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
         "imports_gdp": 100.0 * ((im1 / gdp1) / (im0 / gdp0) - 1.0),
         "deficit": deficit,
         "tariff_revenue_pct": 100.0 * st.Rp / b.E,
+        "median_tariff": [100.0 * float(np.median(sol.tp[off[:, j], j, :])) for j in range(n)],
         "tariff_revenue": st.Rp,
         "deficit_baseline": D0,
         "deficit_counterfactual": D1,
