@@ -106,3 +106,29 @@ def test_zero_tariff_policy_on_real_world_is_the_baseline():
     pct = ["welfare", "deficit", "exports_gdp", "imports_gdp", "employment", "prices", "real_wage"]
     assert np.abs(out.countries[pct].to_numpy()).max() < 1e-7
     assert out.diagnostics.iterations == 0
+
+
+def test_own_long_format_dataset_in_the_data_directory(tmp_path):
+    """A folder <data>/<name>/ with flows.csv and countries.csv is a dataset scenarios can name."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    codes = ["USA", "CHN", "MEX", "DEU"]
+    rows = ["exporter,importer,value"] + [f"{a},{b},{10 + 3 * i + j}" for i, a in enumerate(codes)
+                                          for j, b in enumerate(codes) if a != b]
+    (folder / "flows.csv").write_text("\n".join(rows) + "\n")
+    (folder / "countries.csv").write_text("iso3,gdp\nUSA,500\nCHN,400\nMEX,90\nDEU,200\n")
+    path = tmp_path / "s.toml"
+    path.write_text('name = "mini"\ndataset = "mini"\n[model]\nname = "one_sector"\nnu = 0.2\n'
+                    '[[tariffs]]\nimporter = "USA"\nexporters = "CHN"\nrate = 0.25\n')
+    out = run(path, data=tmp_path)
+    assert out.diagnostics.converged and out.countries.loc["CHN", "welfare"] < 0
+    listing = subprocess.run([sys.executable, "-m", "tradewar.cli", "datasets", "--data", str(tmp_path)],
+                             capture_output=True, text=True).stdout
+    assert "mini" in listing
+    bad = tmp_path / "bad.toml"
+    bad.write_text(path.read_text().replace('dataset = "mini"', 'dataset = "../mini"'))
+    with pytest.raises(Exception, match="dataset"):
+        run(bad, data=tmp_path)

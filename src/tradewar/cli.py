@@ -110,7 +110,7 @@ def datasets(data: Optional[Path] = DataOpt):
     table = Table(title_justify="left")
     for col in ("dataset", "status", "title", "source"):
         table.add_column(col)
-    for info in REGISTRY:
+    for info in [*REGISTRY, *REGISTRY.local_datasets(root)]:
         missing = info.missing_files(root)
         status = "[green]available[/green]" if not missing else f"[red]missing[/red] {', '.join(missing)}"
         table.add_row(info.name, status, info.title, info.source)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +76,27 @@ class Registry:
     def __contains__(self, name: str) -> bool:
         return name in self._datasets
 
+    def _local(self, name: str, root: Path | None) -> DatasetInfo | None:
+        """A user's own dataset: a folder ``<data dir>/<name>/`` holding ``flows.csv``
+        (exporter, importer, [sector,] value) and ``countries.csv`` (iso3, gdp[, name])."""
+        if name in self._datasets or root is None or not _SAFE_NAME.match(str(name)):
+            return None
+        folder = root / name
+        if not ((folder / "flows.csv").is_file() and (folder / "countries.csv").is_file()):
+            return None
+        from tradewar.data.long_csv import load_long_csv
+
+        return DatasetInfo(name=name, title=f"long-format CSV dataset in {folder}",
+                           files=("flows.csv", "countries.csv"),
+                           loader=lambda f: load_long_csv(f / "flows.csv", f / "countries.csv", name=name),
+                           source=str(folder), citation="")
+
+    def local_datasets(self, root: Path | None) -> list[DatasetInfo]:
+        if root is None:
+            return []
+        found = (self._local(p.name, root) for p in sorted(root.iterdir()) if p.is_dir())
+        return [info for info in found if info is not None]
+
     def info(self, name: str) -> DatasetInfo:
         if name not in self._datasets:
             known = ", ".join(sorted(self._datasets))
@@ -84,8 +106,8 @@ class Registry:
         return self._datasets[name]
 
     def load(self, name: str, data: str | os.PathLike | None = None) -> World:
-        info = self.info(name)
         root = data_dir(data)
+        info = self._local(name, root) or self.info(name)
         missing = info.missing_files(root)
         if missing:
             where = f"in {info.folder(root)}" if root else "(no data directory: set TRADEWAR_DATA or --data)"
@@ -99,9 +121,11 @@ def _mtime(info: DatasetInfo, root: Path) -> float:
 
 @lru_cache(maxsize=16)
 def _load_cached(name: str, folder: str, mtime: float) -> World:
-    return REGISTRY.info(name).loader(Path(folder))
+    info = REGISTRY._local(name, Path(folder).parent) or REGISTRY.info(name)
+    return info.loader(Path(folder))
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a dataset name never leaves the data dir
 REGISTRY = Registry()
 
 
