@@ -126,9 +126,14 @@ def validate(scenario: str = typer.Argument(...), data: Optional[Path] = DataOpt
     s = load_scenario(scenario)
     model = model_for(s, data)
     policy = resolve(s, model.world, model)
+    strategies = ""
+    if s.strategy:
+        from tradewar.strategy.apply import check_strategies
+
+        strategies = "; then " + "; ".join(check_strategies(s, model, model.world))
     out.print(f"{s.source}: valid — dataset {s.dataset}, model {s.model.name}, "
               f"{len(s.tariffs)} tariff measure(s), {len(s.retaliation)} retaliation rule(s), "
-              f"tariffs imposed by {', '.join(policy.actors) or 'nobody'}")
+              f"tariffs imposed by {', '.join(policy.actors) or 'nobody'}{strategies}")
 
 
 def main() -> None:

@@ -5,15 +5,21 @@ and compared at the precision the paper printed.
 
 A replication spec (``library/replications/<paper>_table<k>.toml``) has ``paper``, ``table``,
 ``target`` (file name), ``caption``, optional ``decimals`` (the printed precision, used when
-the target cells carry no ``printed`` text), ``[scenarios]`` (label -> library scenario) and
-``[rows]``/``[columns]`` whose entries are merged (row over column) into a *cell spec*:
+the target cells carry no ``printed`` text), ``[scenarios]`` (label -> library scenario, or
+label -> a table row -> library scenario when every row of the table is its own scenario, e.g.
+one country's optimal tariffs per row) and ``[rows]``/``[columns]`` whose entries are merged
+(row over column) into a *cell spec*:
 
 * ``metric``: a column of ``Outcome.countries``, or the name of a labelled per-country and/or
   per-sector result in ``Outcome.extras`` (an xarray DataArray with dims ``country`` and/or
   ``sector``; e.g. ``sector_sales_change``).
 * ``region``: a country code, a dataset group, or ``"all"``, less ``exclude`` (a list); groups
-  are weighted by ``Outcome.weights`` (levels are summed). Not needed for metrics without a
-  ``country`` dimension.
+  are weighted by ``Outcome.weights`` (levels are summed), or unweighted with
+  ``average = "simple"``. ``region = "own"`` is the row's ``country``; ``region = "others"``
+  every country but the row's ``country``. Not needed for metrics without a ``country``
+  dimension.
+* ``mean_of``: a list of rows; the cell is the simple mean of those rows' unrounded values
+  (e.g. an "Average" row).
 * ``sector``: the sector of a per-sector metric; ``sectors = "all"`` takes the unweighted mean
   over every sector, ``sectors = "others"`` the mean over every sector but ``sector``, and a
   list the mean over those sectors.
@@ -105,6 +111,18 @@ def table_spec(paper: str, table: int) -> dict:
     return tomllib.loads(tables[(paper, table)].read_text())
 
 
+def _region(spec: dict) -> dict:
+    """``region = "own"``/``"others"`` resolved against the row's ``country``."""
+    region = spec.get("region")
+    if region not in ("own", "others"):
+        return spec
+    if "country" not in spec:
+        raise TradewarError(f"region = {region!r} needs a 'country' in the row")
+    if region == "own":
+        return {**spec, "region": spec["country"]}
+    return {**spec, "region": "all", "exclude": [*spec.get("exclude", []), spec["country"]]}
+
+
 def _members(outcome: Outcome, spec: dict) -> list[str]:
     region = spec["region"]
     countries = list(outcome.countries.index)
@@ -115,6 +133,7 @@ def _members(outcome: Outcome, spec: dict) -> list[str]:
 def value_of(outcome: Outcome, spec: dict) -> float:
     """A cell's value: ``metric`` of ``region`` (a country, a group, or "all" less ``exclude``),
     of ``sector``/``sectors`` for per-sector metrics (see the module docstring)."""
+    spec = _region(spec)
     metric = spec["metric"]
     if metric not in outcome.countries.columns:
         if metric in outcome.extras:
@@ -124,6 +143,8 @@ def value_of(outcome: Outcome, spec: dict) -> float:
     region = spec["region"]
     if region in outcome.countries.index:
         value = outcome.countries.loc[region, metric]
+    elif spec.get("average", "weighted") == "simple":
+        value = outcome.countries.loc[_members(outcome, spec), metric].mean()
     else:
         value = outcome.average(_members(outcome, spec))[metric]
     return float(value) / spec.get("divide_by", 1.0)
@@ -190,7 +211,8 @@ def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> 
     if tdir is not None and (tdir / spec["target"]).is_file():
         target = json.loads((tdir / spec["target"]).read_text())
     start = time.perf_counter()
-    outcomes = {sid: run(ref, data) for sid, ref in spec["scenarios"].items()}
+    outcomes = {sid: ({row: run(r, data) for row, r in ref.items()} if isinstance(ref, dict) else run(ref, data))
+                for sid, ref in spec["scenarios"].items()}
     seconds = time.perf_counter() - start
     rows = {**_sector_rows(spec, outcomes), **spec.get("rows", {})}
     skip = spec.get("not_reproduced", {})
@@ -205,20 +227,33 @@ def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> 
     else:
         wanted = [(s, r, c, None, None) for s in spec["scenarios"] for r, rs in rows.items()
                   for c, cs in spec["columns"].items() if {**cs, **rs}.get("scenario", s) == s]
+    def cell_value(scenario: str, row: str, column: str) -> float:
+        cell_spec = {**spec["columns"][column], **rows[row]}
+        if "mean_of" in cell_spec:
+            return float(np.mean([cell_value(scenario, r, column) for r in cell_spec["mean_of"]]))
+        outcome = outcomes[scenario]
+        if isinstance(outcome, dict):
+            if row not in outcome:
+                raise TradewarError(f"scenario {scenario!r} has no scenario for row {row!r}")
+            outcome = outcome[row]
+        return value_of(outcome, cell_spec)
+
     cells = []
     for scenario, row, column, published, printed in wanted:
-        cell_spec = {**spec["columns"][column], **rows[row]}
         if printed is None and published is not None:
+            cell_spec = {**spec["columns"][column], **rows[row]}
             decimals = cell_spec.get("decimals", spec.get("decimals"))
             printed = f"{published:.{decimals}f}" if decimals is not None else str(published)
-        cells.append(Cell(scenario, row, column, value_of(outcomes[scenario], cell_spec), published, printed))
+        cells.append(Cell(scenario, row, column, cell_value(scenario, row, column), published, printed))
+    flat = {(f"{k}/{r}" if isinstance(o, dict) else k): x
+            for k, o in outcomes.items() for r, x in (o.items() if isinstance(o, dict) else [(None, o)])}
     info = {
         "caption": spec.get("caption", ""),
         "target": str(tdir / spec["target"]) if target is not None else None,
         "seconds": seconds,
-        "solver_seconds": sum(o.diagnostics.seconds for o in outcomes.values()),
-        "iterations": {k: o.diagnostics.iterations for k, o in outcomes.items()},
-        "notes": sorted({n for o in outcomes.values() for n in o.notes}),
+        "solver_seconds": sum(o.diagnostics.seconds for o in flat.values()),
+        "iterations": {k: o.diagnostics.iterations for k, o in flat.items()},
+        "notes": sorted({n for o in flat.values() for n in o.notes}),
     }
     if skipped:
         info["notes"].append(f"{skipped} target cells not reproduced here: {skip.get('reason', 'see the spec')}")

@@ -90,4 +90,8 @@ def run(ref: str | os.PathLike | Scenario, data: str | os.PathLike | None = None
     scenario = load_scenario(ref)
     model = model_for(scenario, data)
     policy = resolve(scenario, model.world, model)
+    if scenario.strategy:
+        from tradewar.strategy.apply import apply_strategies
+
+        policy = apply_strategies(scenario, model, policy)
     return model.solve(policy, scenario=scenario.name)

@@ -19,6 +19,11 @@ A scenario names a dataset, a model and its parameters, a deficit closure and me
     [[retaliation]]                  # others answer the tariffs of `against`
     against = "USA"
     rule = "reciprocal"             # "reciprocal" | "rate" | "optimal"
+
+    [[strategy]]                     # tariffs chosen by governments (models with Ĝ and dĜ/dt)
+    kind = "optimal"                # or "nash" (with players = "all" or a list)
+    country = "USA"
+    restriction = "discriminatory"  # or "mfn"; bounds lower = 0, upper = 10
 """
 
 from __future__ import annotations
@@ -114,6 +119,47 @@ class Retaliation(_Strict):
         return v
 
 
+class Strategy(_Strict):
+    """Tariffs chosen by governments rather than written down: ``kind = "optimal"`` (one
+    country's optimal tariffs, the others' given) or ``"nash"`` (a Nash equilibrium of
+    ``players``). Strategies run after ``tariffs``/``retaliation``, in order, each from the
+    tariffs left by the previous one; they need a model with a welfare interface."""
+
+    kind: Literal["optimal", "nash"]
+    country: str | None = Field(default=None, validate_default=True)
+    players: CountrySelector = "all"
+    restriction: Literal["discriminatory", "mfn"] = "discriminatory"
+    lower: float = Field(default=0.0, ge=0.0, le=10.0, allow_inf_nan=False)
+    upper: float = Field(default=10.0, gt=0.0, le=10.0, allow_inf_nan=False)
+    # "current": search from the tariffs in force; "mfn": from the MFN-restricted solution of the
+    # same strategy (Ossa 2014: optimal tariffs from MFN optimal, Nash from MFN Nash tariffs)
+    start: Literal["current", "mfn"] = "current"
+    # "local": one local optimum from the start; "prohibitive": greedy multi-start over sectors
+    # shut by prohibitive tariffs (welfare can have such corner optima, e.g. with political weights)
+    search: Literal["local", "prohibitive"] = "local"
+    rule: Literal["max", "ossa"] = "max"
+    tol: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    max_rounds: int | None = Field(default=None, ge=1, le=1000)
+    check: bool = True
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v, info: ValidationInfo):
+        if info.data.get("kind") == "optimal" and not v:
+            raise ValueError("kind 'optimal' needs a 'country' (an ISO3 code)")
+        if info.data.get("kind") == "nash" and v:
+            raise ValueError("kind 'nash' takes 'players', not 'country'")
+        return v
+
+    @field_validator("upper")
+    @classmethod
+    def _bounds(cls, v, info: ValidationInfo):
+        lower = info.data.get("lower")
+        if lower is not None and v <= lower:
+            raise ValueError(f"must exceed lower = {lower}")
+        return v
+
+
 class Deficits(_Strict):
     closure: Literal["fixed_transfers", "balanced_bilateral"] = "fixed_transfers"
     partner: str | None = Field(default=None, validate_default=True)
@@ -145,6 +191,7 @@ class Scenario(_Strict):
     deficits: Deficits = Deficits()
     tariffs: list[TariffMeasure] = []
     retaliation: list[Retaliation] = []
+    strategy: list[Strategy] = []
     source: str = Field(default="", exclude=True)
 
     @classmethod

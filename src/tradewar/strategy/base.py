@@ -37,6 +37,11 @@ class WelfareModel(Protocol):
         """(Ĝ per country, dĜ_country/d tariffs as an array shaped like ``tariffs``) at the
         equilibrium of ``tariffs``: one equilibrium solve and one gradient evaluation."""
 
+    # Optional: ``tariff_curvature(tariffs) -> array shaped like tariffs``, a positive typical
+    # size of the curvature of the importer's welfare in each tariff; optimal-tariff problems
+    # use it as a diagonal preconditioner and to converge tariffs on tiny flows
+    # (see :mod:`tradewar.strategy.optimal`).
+
 
 def supports_strategies(model) -> bool:
     return all(callable(getattr(model, name, None)) for name in ("government_welfare", "government_welfare_gradient")) \
@@ -62,7 +67,7 @@ class Counts:
 
     def __str__(self) -> str:
         return (f"{self.equilibrium_solves} equilibrium solves, {self.gradient_evaluations} gradient evaluations, "
-                f"{self.optimisations} optimisations, {self.seconds:.2f} s")
+                f"{self.optimisations} optimisation problem(s), {self.seconds:.2f} s")
 
 
 class Instruments:

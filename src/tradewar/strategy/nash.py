@@ -8,8 +8,9 @@ Stated convergence rule (``rule``):
 
 * ``"max"`` (default): stop when the largest absolute change of any player's tariff in a round
   is below ``tol`` (1e-6 by default);
-* ``"ossa"``: Ossa's rule, the mean absolute change over the whole [N, N, S] tariff array
-  below ``tol`` (0.01 in the paper), at most 24 rounds.
+* ``"ossa"``: Ossa's rule (``mynashtariff``), the absolute value of the *mean* change over the
+  whole [N, N, S] tariff array, |mean(Δt)|, below ``tol`` (0.01 in the paper), at most 24
+  rounds. Changes of opposite sign offset each other, so this can stop early.
 
 At most ``max_rounds`` rounds either way. At the result every player's best response to the
 others is computed once more (``check=True``): the largest welfare gain any player can obtain
@@ -34,7 +35,8 @@ class Round:
 
     round: int
     max_change: float          # max |Δ tariff| over the players' tariffs
-    mean_change: float         # mean |Δ tariff| over the whole tariff array (Ossa's measure)
+    mean_change: float         # mean |Δ tariff| over the whole tariff array
+    signed_mean_change: float  # mean Δ tariff over the whole tariff array (Ossa's measure, in absolute value)
     welfare: np.ndarray        # Ĝ per country at the round's tariffs
     seconds: float
 
@@ -86,15 +88,17 @@ def nash_tariffs(model: WelfareModel, players: Sequence[str] | None = None, *, t
             r = optimal_tariffs(model, j, tariffs=current, restriction=restriction, bounds=bounds, **optimal_options)
             counts.add(r.counts)
             nxt[:, j, :] = r.tariffs[:, j, :]
-        change = np.abs(nxt - current)
+        delta = nxt - current
+        change = np.abs(delta)
         current = nxt
         welfare = model.government_welfare(current)
         counts.equilibrium_solves += 1
-        rnd = Round(k, float(change[mask].max()), float(change.mean()), welfare, time.perf_counter() - t0)
+        rnd = Round(k, float(change[mask].max()), float(change.mean()), float(delta.mean()), welfare,
+                    time.perf_counter() - t0)
         rounds.append(rnd)
         if progress is not None:
             progress(rnd)
-        if (rnd.max_change if rule == "max" else rnd.mean_change) < tol:
+        if (rnd.max_change if rule == "max" else abs(rnd.signed_mean_change)) < tol:
             converged = True
             break
     out = NashEquilibrium(players=players, restriction=restriction, tariffs=current, welfare=rounds[-1].welfare,

@@ -11,6 +11,13 @@ curvature of the importer's welfare in each tariff, h), the search continues wit
 rescaled variables z = t·√h (restarted with h at the new point), then a diagonal secant-Newton
 polish on the first-order conditions, which needs gradients only.
 
+Welfare need not be concave in tariffs: a prohibitive tariff kills a flow and flattens welfare
+around it, so there can be local optima that differ in which sectors are shut. With
+``search="prohibitive"`` the local optimum is followed by a greedy multi-start: for every
+sector not yet shut, restart from the best optimum with that sector's tariffs at the upper
+bound; keep a restart that raises Ĝ_j; repeat until none does (a heuristic, not a proof of a
+global optimum).
+
 Stated convergence rule: with a curvature hint, every projected diagonal-Newton step
 |g_k/h_k| (g = d log Ĝ_j/dt, bounds respected) is at most ``step_tol`` (1e-7 by default, in
 tariff units); without one, L-BFGS-B's projected gradient of log Ĝ_j is at most ``first_gtol``.
@@ -61,7 +68,7 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
                     restriction: str = "discriminatory", start: np.ndarray | None = None,
                     bounds: tuple[float, float] = BOUNDS, step_tol: float = 1e-7,
                     first_gtol: float = 1e-7, max_iter: int = 5000, max_restarts: int = 3,
-                    max_polish: int = 200) -> OptimalTariffs:
+                    max_polish: int = 200, search: str = "local") -> OptimalTariffs:
     """Country ``country``'s optimal tariffs given the others' in ``tariffs`` (default: the
     model's baseline tariffs).
 
@@ -72,6 +79,12 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
     ``first_gtol``; then (models with a curvature hint) rescaled restarts and the polish run
     until every projected diagonal-Newton step is ≤ ``step_tol`` (see the module docstring).
     """
+    if search not in ("local", "prohibitive"):
+        raise ValueError(f"search must be 'local' or 'prohibitive', not {search!r}")
+    local = dict(restriction=restriction, bounds=bounds, step_tol=step_tol, first_gtol=first_gtol,
+                 max_iter=max_iter, max_restarts=max_restarts, max_polish=max_polish)
+    if search == "prohibitive":
+        return _prohibitive_search(model, country, tariffs, start, local)
     t0 = time.perf_counter()
     codes = list(model.countries)
     j = codes.index(country) if isinstance(country, str) else int(country)
@@ -174,3 +187,34 @@ def _polish(evaluate, last: dict, diag, v: np.ndarray, lo: float, hi: float, tol
                 break
     last.update(best[2])
     return best[1], best[0], it
+
+
+def _prohibitive_search(model, country, tariffs, start, local: dict) -> OptimalTariffs:
+    """Greedy multi-start over sectors shut by prohibitive tariffs (see the module docstring).
+    Restarts are screened at a loose tolerance; the best is then refined at ``local``'s."""
+    t0 = time.perf_counter()
+    loose = {**local, "first_gtol": 1e-5, "step_tol": 1e-5, "max_restarts": 1}
+    best = optimal_tariffs(model, country, tariffs=tariffs, start=start, **local)
+    counts = Counts().add(best.counts)
+    j, hi = best.index, local["bounds"][1]
+    partners = [i for i in range(best.tariffs.shape[0]) if i != j]
+    start_welfare = best.start_welfare
+    base = np.array(best.tariffs)
+    improved, changed = True, False
+    while improved:
+        improved = False
+        for s in range(best.tariffs.shape[2]):
+            if np.all(best.tariffs[partners, j, s] >= hi):
+                continue
+            trial = np.array(best.tariffs)
+            trial[partners, j, s] = hi
+            r = optimal_tariffs(model, j, tariffs=base, start=trial, **loose)
+            counts.add(r.counts)
+            if r.welfare[j] > best.welfare[j] * (1.0 + 1e-10):
+                best, improved, changed = r, True, True
+    if changed:
+        best = optimal_tariffs(model, j, tariffs=base, start=best.tariffs, **local)
+        counts.add(best.counts)
+    counts.seconds = time.perf_counter() - t0
+    best.counts, best.start_welfare = counts, start_welfare
+    return best

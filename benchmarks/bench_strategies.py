@@ -1,0 +1,98 @@
+"""Benchmark: the strategy layer on Ossa (2014), 7 regions × 33 industries.
+
+Run as ``python benchmarks/bench_strategies.py``. Prints the machine, then the wall time, the
+count of equilibrium solves and gradient evaluations (gradients through the equilibrium by
+implicit differentiation with the analytic Jacobian; no finite differences) of
+
+(a) one optimal-tariff problem: the USA's 198 discriminatory tariffs, λ = 1, from the
+    factual tariffs (median of ``--repeat`` runs);
+(b) the same from the USA's MFN optimal tariffs (the paper's start), MFN problem included;
+(c) one Nash equilibrium of all 7 regions (7 × 6 × 33 = 1,386 tariffs), λ = 1, simultaneous
+    best responses from the factual tariffs until no tariff moves by more than 1e-6, with the
+    unilateral-deviation check; progress is printed per round (round, max tariff change,
+    mean Ĝ). Target: ≤ 60 s.
+
+Timings are wall-clock on a possibly shared machine (the load average is printed). Nothing
+here asserts; the table says pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import scipy
+
+from tradewar.data import load_dataset
+from tradewar.models.ossa2014_model import OssaModel
+from tradewar.strategy import nash_tariffs, optimal_tariffs
+
+TARGET_NASH_S = 60.0
+
+
+def machine() -> str:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    return (f"{platform.python_implementation()} {platform.python_version()}, numpy {np.__version__}, "
+            f"scipy {scipy.__version__}, {os.cpu_count()} CPUs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-nash", action="store_true", help="skip the Nash equilibrium")
+    args = parser.parse_args()
+    print(machine())
+    world = load_dataset("ossa2014")
+    model = OssaModel(world)
+    rows = []
+
+    times, last = [], None
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        last = optimal_tariffs(model, "USA")
+        times.append(time.perf_counter() - start)
+    j = last.index
+    print(f"(a) USA optimal tariffs from factual: {statistics.median(times):.3f} s (median of {args.repeat}); "
+          f"{last.counts.equilibrium_solves} equilibrium solves, {last.counts.gradient_evaluations} gradient "
+          f"evaluations; Ĝ_USA {100 * (last.welfare[j] - 1):+.4f}% (Table 3a: +2.3); "
+          f"converged {last.converged} ({last.message})")
+    rows.append(("optimal tariffs, USA (198), from factual", statistics.median(times), last.counts, None))
+
+    start = time.perf_counter()
+    mfn = optimal_tariffs(model, "USA", restriction="mfn")
+    warm = optimal_tariffs(model, "USA", start=mfn.tariffs)
+    seconds = time.perf_counter() - start
+    counts = mfn.counts.add(warm.counts)
+    print(f"(b) USA MFN optimum, then discriminatory from it: {seconds:.3f} s; {counts.equilibrium_solves} "
+          f"equilibrium solves, {counts.gradient_evaluations} gradient evaluations; "
+          f"max |difference| to (a) {np.abs(warm.tariffs - last.tariffs).max():.1e}")
+    rows.append(("optimal tariffs, USA, from MFN optimum", seconds, counts, None))
+
+    if not args.no_nash:
+        def progress(r):
+            print(f"    round {r.round:2d}: max tariff change {r.max_change:.2e}, mean Ĝ "
+                  f"{100 * (r.welfare.mean() - 1):+.4f}%, {r.seconds:.1f} s", flush=True)
+
+        print("(c) Nash equilibrium, 7 regions × 198 tariffs, from factual:")
+        start = time.perf_counter()
+        ne = nash_tariffs(model, progress=progress)
+        seconds = time.perf_counter() - start
+        print(f"    {seconds:.2f} s, {len(ne.rounds)} rounds, converged {ne.converged}; "
+              f"{ne.counts.equilibrium_solves} equilibrium solves, {ne.counts.gradient_evaluations} gradient "
+              f"evaluations, {ne.counts.optimisations} best responses; max gain from a unilateral deviation "
+              f"{ne.max_deviation_gain:.1e}; mean Ĝ {100 * (ne.welfare.mean() - 1):+.3f}% (Table 4a: −2.4)")
+        rows.append(("Nash equilibrium, 7 × 198 tariffs", seconds, ne.counts, TARGET_NASH_S))
+
+    print()
+    print(f"{'benchmark':45s} {'seconds':>9s} {'eq. solves':>11s} {'gradients':>10s}  target")
+    for name, seconds, counts, target in rows:
+        verdict = "" if target is None else f"≤ {target:g} s: {'pass' if seconds <= target else 'FAIL'}"
+        print(f"{name:45s} {seconds:9.3f} {counts.equilibrium_solves:11d} {counts.gradient_evaluations:10d}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
