@@ -21,3 +21,4 @@ test: $(BIN)/tradewar
 bench: $(BIN)/tradewar
 	$(BIN)/python benchmarks/bench_one_sector.py
 	$(BIN)/python benchmarks/bench_strategies.py
+	$(BIN)/python benchmarks/bench_cp2015.py

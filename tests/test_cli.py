@@ -62,3 +62,16 @@ def test_user_scenario_file(tmp_path):
     payload = json.loads(tradewar("run", str(path), "--json").stdout)
     assert payload["countries"]["USA"]["exports_gdp"] < 0
     assert tradewar("validate", str(path)).stdout.count("valid") == 1
+
+
+def test_run_shows_strategy_progress(tmp_path):
+    """A Nash or cooperative scenario prints its rounds (max tariff change, welfare) on stderr."""
+    path = tmp_path / "talks.toml"
+    path.write_text('name = "talks"\ndataset = "ossa2014"\n[model]\nname = "ossa2014"\n'
+                    '[[strategy]]\nkind = "cooperative"\nplayers = ["USA", "CHN"]\nrestriction = "mfn"\n')
+    proc = tradewar("run", str(path), "--countries", "USA,CHN")
+    import re
+
+    assert re.search(r"strategy\[0\] cooperative round +1: max tariff change", proc.stderr)
+    assert "Ĝ mean" in proc.stderr
+    assert "USA" in proc.stdout

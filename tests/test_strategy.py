@@ -163,7 +163,7 @@ def test_strategy_scenarios_are_validated():
     with pytest.raises(ScenarioError, match=r"strategy\[0\]\.upper.*must exceed"):
         Scenario.from_text(base + '[[strategy]]\nkind = "optimal"\ncountry = "USA"\nlower = 0.5\nupper = 0.2\n')
     with pytest.raises(ScenarioError, match=r"strategy\[0\]\.restriction"):
-        Scenario.from_text(base + '[[strategy]]\nkind = "optimal"\ncountry = "USA"\nrestriction = "uniform"\n')
+        Scenario.from_text(base + '[[strategy]]\nkind = "optimal"\ncountry = "USA"\nrestriction = "bogus"\n')
 
 
 def test_strategy_scenario_runs_through_the_strategy_layer(world):
@@ -177,8 +177,27 @@ def test_strategy_scenario_runs_through_the_strategy_layer(world):
         run(Scenario.from_text(text.replace('"USA"', '"XXX"')))
 
 
-def test_strategies_need_a_welfare_interface(ignatenko_world):
+def test_strategies_need_a_welfare_interface():
+    assert not supports_strategies(object())
+
+
+def test_one_sector_uniform_strategy_scenario(ignatenko_world):
+    """The one-sector model has the welfare interface: a uniform optimal tariff as a scenario."""
     text = ('name = "x"\ndataset = "ignatenko2025"\n[model]\nname = "one_sector"\n'
-            '[[strategy]]\nkind = "optimal"\ncountry = "USA"\n')
-    with pytest.raises(ScenarioError, match="strategy.*no welfare interface"):
-        run(Scenario.from_text(text))
+            '[[strategy]]\nkind = "optimal"\ncountry = "USA"\nrestriction = "uniform"\n')
+    out = run(Scenario.from_text(text))
+    assert any("USA uniform optimal tariffs" in n for n in out.notes)
+    assert out.countries.loc["USA", "welfare"] == pytest.approx(1.806, abs=1e-3)
+
+
+def test_single_threaded_blas_is_restored():
+    """Strategies run with OpenBLAS limited to one thread; the thread counts are restored."""
+    from tradewar.strategy.base import _openblas_handles, single_threaded_blas
+
+    handles = _openblas_handles()
+    before = [int(get()) for _, get in handles]
+    with single_threaded_blas():
+        with single_threaded_blas():                       # re-entrant
+            assert all(int(get()) == 1 for _, get in handles)
+        assert all(int(get()) == 1 for _, get in handles)
+    assert [int(get()) for _, get in handles] == before

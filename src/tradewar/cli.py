@@ -20,6 +20,14 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 DataOpt = typer.Option(None, "--data", help="Data directory (default: $TRADEWAR_DATA or ../shared/data).")
 
 
+def _strategy_progress(label: str, rnd) -> None:
+    """Progress of a long strategy (Nash rounds, cooperative rounds) on stderr."""
+    welfare = rnd.welfare
+    err.print(f"[dim]{label}[/dim] round {rnd.round:>3d}: max tariff change {rnd.max_change:.2e}, "
+              f"Ĝ mean {100 * (welfare.mean() - 1):+.4f}% (min {100 * (welfare.min() - 1):+.4f}%, "
+              f"max {100 * (welfare.max() - 1):+.4f}%), {rnd.seconds:.1f} s", highlight=False)
+
+
 @app.command("run")
 def run_cmd(
     scenario: str = typer.Argument(..., help="A scenario TOML file or a library name (see `tradewar scenarios`)."),
@@ -33,7 +41,7 @@ def run_cmd(
     from tradewar.render import print_outcome
     from tradewar.run import run
 
-    outcome = run(scenario, data)
+    outcome = run(scenario, data, progress=_strategy_progress)
     rows = [c.strip().upper() for c in countries.split(",")] if countries else None
     if rows:
         unknown = [c for c in rows if c not in outcome.countries.index]
@@ -60,7 +68,7 @@ def replicate(
     from tradewar.render import replication_table
     from tradewar.replicate import replicate as compute
 
-    cells, info = compute(paper, table, data)
+    cells, info = compute(paper, table, data, progress=_strategy_progress)
     if json_out:
         payload = [{"scenario": c.scenario, "row": c.row, "column": c.column, "value": c.value} for c in cells]
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
@@ -134,6 +142,33 @@ def validate(scenario: str = typer.Argument(...), data: Optional[Path] = DataOpt
     out.print(f"{s.source}: valid — dataset {s.dataset}, model {s.model.name}, "
               f"{len(s.tariffs)} tariff measure(s), {len(s.retaliation)} retaliation rule(s), "
               f"tariffs imposed by {', '.join(policy.actors) or 'nobody'}{strategies}")
+
+
+def _mount_war() -> None:
+    from tradewar.war.cli import war_app
+
+    app.add_typer(war_app, name="war")
+
+
+_mount_war()
+
+
+def _mount_news() -> None:
+    from tradewar.news.cli import register
+
+    register(app)  # `tradewar read ARTICLE.txt`
+
+
+_mount_news()
+
+
+def _mount_data() -> None:
+    from tradewar.data.cli import data_app
+
+    app.add_typer(data_app, name="data")  # `tradewar data build SPEC.toml`, `tradewar data fetch NAME`
+
+
+_mount_data()
 
 
 def main() -> None:

@@ -38,6 +38,9 @@ COUNTRY_METRICS: dict[str, tuple[str, str]] = {
     "terms_of_trade": ("terms-of-trade effect (first order)", "% of expenditure"),
     "profit_shifting": ("profit-shifting effect (first order)", "% of expenditure"),
     "median_tariff": ("median tariff levied on partners (all sectors)", "%"),
+    # Caliendo & Parro (2015)
+    "volume_of_trade": ("volume-of-trade effect (first order)", "% of income"),
+    "real_income": ("Δ real income Î/P̂", "%"),
 }
 LEVELS = ("tariff_revenue", "deficit_baseline", "deficit_counterfactual")
 

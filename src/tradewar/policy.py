@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from tradewar.errors import DataError, ScenarioError
-from tradewar.scenario import CountrySelector, Scenario
+from tradewar.scenario import ArrayRate, CountrySelector, Scenario
 from tradewar.world import World
 
 
@@ -99,6 +99,22 @@ def _sector_positions(world: World, selector: CountrySelector, source: str, fiel
     return [world.sectors.index(s) for s in items]
 
 
+def _array_rate(world: World, name: str, importer: int, source: str, field_name: str) -> np.ndarray:
+    """Rates [exporter, sector] of ``importer`` from the bilateral array ``World.extras[name]``
+    (dimensions exporter, importer[, sector]; e.g. ``cp2015``'s ``tariff_counterfactual``)."""
+    arrays = [k for k, v in world.extras.items() if isinstance(v, xr.DataArray)
+              and {"exporter", "importer"} <= set(v.dims) and set(v.dims) <= {"exporter", "importer", "sector"}]
+    if name not in arrays:
+        raise ScenarioError(source, field_name, f"dataset {world.name!r} has no bilateral array {name!r}; "
+                                                f"available: {arrays or 'none'}")
+    arr = world.extras[name]
+    arr = arr.expand_dims(sector=list(world.sectors)) if "sector" not in arr.dims else arr
+    values = np.asarray(arr.transpose("exporter", "importer", "sector").values, float)[:, importer, :]
+    if not np.all(np.isfinite(values)) or np.any(values <= -1):
+        raise ScenarioError(source, field_name, f"array {name!r} must hold finite rates above -1")
+    return values
+
+
 def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) -> Policy:
     """Resolve a scenario's measures against a world (and a model for "optimal" rates)."""
     src = scenario.source
@@ -117,6 +133,8 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
                 notes.append(f"{world.iso3[i]} optimal uniform tariff = {rate[0]:.5f}")
             elif isinstance(m.rate, float):
                 rate = np.full(world.n_countries, m.rate)
+            elif isinstance(m.rate, ArrayRate):
+                rate = _array_rate(world, m.rate.array, i, src, f"{where}.rate.array")   # [exporter, sector]
             else:
                 try:
                     rate = world.country_column(m.rate.column).to_numpy(dtype=float)
@@ -126,10 +144,11 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
                 rate = np.maximum(rate, m.floor)
             js = [j for j in exporters if j != i]
             for s in sectors:
+                r = rate[js, s] if rate.ndim == 2 else rate[js]
                 if m.mode == "set":
-                    t[js, i, s] = rate[js]
+                    t[js, i, s] = r
                 else:
-                    t[js, i, s] = t[js, i, s] + rate[js]
+                    t[js, i, s] = t[js, i, s] + r
         low = np.argwhere(t <= -1)
         if len(low):
             shown = ", ".join(f"{world.iso3[j]}→{world.iso3[i]}={t[j, i, s]:g}" for j, i, s in low[:5])
@@ -149,6 +168,10 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
             rate = model.optimal_retaliation(world.iso3[target])
             t[target, by, :] = rate
             notes.append(f"optimal retaliation against {world.iso3[target]} = {rate:.5f}")
+    if scenario.export_controls:
+        from tradewar.war.ntm import apply_export_controls
+
+        t = apply_export_controls(scenario, world, t, notes)
     partner = None
     if scenario.deficits.closure == "balanced_bilateral":
         partner = world.iso3[_one_country(world, scenario.deficits.partner, src, "deficits.partner")]

@@ -25,6 +25,8 @@ one country's optimal tariffs per row) and ``[rows]``/``[columns]`` whose entrie
   list the mean over those sectors.
 * ``scenario``: ties a row or column to one scenario label (otherwise the target says which).
 * ``divide_by``: a number the value is divided by; ``decimals``: printed precision of the cell.
+* ``variant``: when a scenario label maps to several scenarios (a table), the key of the one
+  this cell reads (e.g. the starting point of a column); otherwise the row picks it.
 
 ``[sector_rows]`` adds one row per sector, named by its code (``sector = code``), ordered by a
 per-sector metric (``sort_by``, ``descending``), before the rows of ``[rows]``.
@@ -203,15 +205,22 @@ def _sector_rows(spec: dict, outcomes: dict[str, Outcome]) -> dict[str, dict]:
     return {codes[k]: {"sector": codes[k]} for k in order}
 
 
-def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> tuple[list[Cell], dict]:
-    """Compute every cell of a published table; returns the cells and run information."""
+def replicate(paper: str, table: int, data: str | os.PathLike | None = None,
+              progress=None) -> tuple[list[Cell], dict]:
+    """Compute every cell of a published table; returns the cells and run information.
+    ``progress(label, round)`` is passed to :func:`tradewar.run.run` (strategy rounds)."""
     spec = table_spec(paper, table)
     target = None
     tdir = targets_dir(data)
     if tdir is not None and (tdir / spec["target"]).is_file():
         target = json.loads((tdir / spec["target"]).read_text())
     start = time.perf_counter()
-    outcomes = {sid: ({row: run(r, data) for row, r in ref.items()} if isinstance(ref, dict) else run(ref, data))
+    def _run(label, ref):
+        report = None if progress is None else (lambda what, rnd: progress(f"{label} {what}", rnd))
+        return run(ref, data, progress=report)
+
+    outcomes = {sid: ({row: _run(f"{sid}/{row}", r) for row, r in ref.items()} if isinstance(ref, dict)
+                      else _run(sid, ref))
                 for sid, ref in spec["scenarios"].items()}
     seconds = time.perf_counter() - start
     rows = {**_sector_rows(spec, outcomes), **spec.get("rows", {})}
@@ -233,9 +242,10 @@ def replicate(paper: str, table: int, data: str | os.PathLike | None = None) -> 
             return float(np.mean([cell_value(scenario, r, column) for r in cell_spec["mean_of"]]))
         outcome = outcomes[scenario]
         if isinstance(outcome, dict):
-            if row not in outcome:
-                raise TradewarError(f"scenario {scenario!r} has no scenario for row {row!r}")
-            outcome = outcome[row]
+            key = cell_spec.get("variant", row)        # a column's variant, else the row
+            if key not in outcome:
+                raise TradewarError(f"scenario {scenario!r} has no scenario for {key!r}")
+            outcome = outcome[key]
         return value_of(outcome, cell_spec)
 
     cells = []

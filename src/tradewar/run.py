@@ -85,13 +85,20 @@ def model_for(scenario: Scenario, data: str | os.PathLike | None = None) -> Mode
         raise
 
 
-def run(ref: str | os.PathLike | Scenario, data: str | os.PathLike | None = None) -> Outcome:
-    """Run a scenario (a path, a library name or a Scenario) and return its Outcome."""
+def run(ref: str | os.PathLike | Scenario, data: str | os.PathLike | None = None,
+        progress=None) -> Outcome:
+    """Run a scenario (a path, a library name or a Scenario) and return its Outcome.
+    ``progress(label, round)`` is called after every round of a strategy (Nash, cooperative)."""
     scenario = load_scenario(ref)
     model = model_for(scenario, data)
     policy = resolve(scenario, model.world, model)
     if scenario.strategy:
-        from tradewar.strategy.apply import apply_strategies
+        from tradewar.strategy.apply import resolve_strategies
 
-        policy = apply_strategies(scenario, model, policy)
+        # a cooperative strategy may re-base the model at its starting point
+        policy, model = resolve_strategies(scenario, model, policy, progress)
+    if scenario.purchase_commitments:
+        from tradewar.war.ntm import apply_purchase_commitments
+
+        policy, _ = apply_purchase_commitments(scenario, model, policy)
     return model.solve(policy, scenario=scenario.name)

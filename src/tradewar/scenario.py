@@ -14,6 +14,9 @@ A scenario names a dataset, a model and its parameters, a deficit closure and me
     importer = "USA"
     exporters = "all"               # ISO3 code, group name, "all", or a list of them
     rate = { column = "applied_tariff" }   # a number, a dataset column, or "optimal"
+    # rate = { array = "tariff_counterfactual" }: a bilateral array of the dataset
+    # (World.extras[name], [exporter, importer, sector]): each selected (exporter, importer,
+    # sector) cell gets that array's rate (e.g. the 2005 NAFTA tariffs of cp2015)
     floor = 0.10
 
     [[retaliation]]                  # others answer the tariffs of `against`
@@ -21,9 +24,9 @@ A scenario names a dataset, a model and its parameters, a deficit closure and me
     rule = "reciprocal"             # "reciprocal" | "rate" | "optimal"
 
     [[strategy]]                     # tariffs chosen by governments (models with Ĝ and dĜ/dt)
-    kind = "optimal"                # or "nash" (with players = "all" or a list)
+    kind = "optimal"                # or "nash"/"cooperative" (with players = "all" or a list)
     country = "USA"
-    restriction = "discriminatory"  # or "mfn"; bounds lower = 0, upper = 10
+    restriction = "discriminatory"  # or "mfn" or "uniform"; bounds lower = 0, upper = 10
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ class ColumnRate(_Strict):
     column: str = Field(min_length=1)
 
 
+class ArrayRate(_Strict):
+    """Rates per (exporter, importer, sector) read from a bilateral array of the dataset
+    (``World.extras[array]``, dimensions exporter, importer[, sector])."""
+
+    array: str = Field(min_length=1)
+
+
 def _no_bool_or_text(v):
     """TOML ``true`` or ``"0.25"`` where a number belongs: refuse rather than coerce to 1.0/0.25."""
     if isinstance(v, (bool, str)):
@@ -56,13 +66,14 @@ def _no_bool_or_text(v):
     return v
 
 
-_RATE_FORMS = "a number (a fraction: 0.25 means 25%), \"optimal\", or { column = \"<dataset column>\" }"
+_RATE_FORMS = ("a number (a fraction: 0.25 means 25%), \"optimal\", { column = \"<dataset column>\" } or "
+               "{ array = \"<dataset bilateral array>\" }")
 
 
 class TariffMeasure(_Strict):
     importer: CountrySelector
     exporters: CountrySelector = "all"
-    rate: Union[float, ColumnRate, Literal["optimal"]]
+    rate: Union[float, ColumnRate, ArrayRate, Literal["optimal"]]
     mode: Literal["set", "add"] = "set"
     floor: float | None = Field(default=None, ge=0.0, le=10.0, allow_inf_nan=False)
     optimal_denominator: Literal["expenditure", "income"] = "expenditure"
@@ -75,11 +86,13 @@ class TariffMeasure(_Strict):
         if isinstance(v, bool) or (isinstance(v, str) and v != "optimal"):
             raise ValueError(f"must be {_RATE_FORMS}")
         if isinstance(v, dict):
-            extra = sorted(set(v) - {"column"})
-            if extra or not isinstance(v.get("column"), str) or not v.get("column"):
-                raise ValueError(f"a rate table must be exactly {{ column = \"<dataset column>\" }}"
+            key = "array" if "array" in v else "column"
+            extra = sorted(set(v) - {key})
+            if extra or not isinstance(v.get(key), str) or not v.get(key):
+                raise ValueError(f"a rate table must be exactly {{ column = \"<dataset column>\" }} or "
+                                 f"{{ array = \"<dataset bilateral array>\" }}"
                                  + (f"; unknown key(s) {extra}" if extra else ""))
-        elif not isinstance(v, (int, float, str, ColumnRate)):
+        elif not isinstance(v, (int, float, str, ColumnRate, ArrayRate)):
             raise ValueError(f"must be {_RATE_FORMS}")
         return v
 
@@ -121,19 +134,24 @@ class Retaliation(_Strict):
 
 class Strategy(_Strict):
     """Tariffs chosen by governments rather than written down: ``kind = "optimal"`` (one
-    country's optimal tariffs, the others' given) or ``"nash"`` (a Nash equilibrium of
-    ``players``). Strategies run after ``tariffs``/``retaliation``, in order, each from the
+    country's optimal tariffs, the others' given), ``"nash"`` (a Nash equilibrium of
+    ``players``), ``"cooperative"`` (trade talks among ``players``: equal gains or Nash
+    bargaining with a ``threat`` point, from ``start`` = nash/factual/free/current, which is also
+    the point gains are measured from) or ``"joint_optimal"`` (``players`` acting as one levy one
+    uniform rate on ``against``, e.g. optimal retaliation). Strategies run after ``tariffs``/``retaliation``, in order, each from the
     tariffs left by the previous one; they need a model with a welfare interface."""
 
-    kind: Literal["optimal", "nash"]
+    kind: Literal["optimal", "nash", "cooperative", "joint_optimal"]
     country: str | None = Field(default=None, validate_default=True)
     players: CountrySelector = "all"
-    restriction: Literal["discriminatory", "mfn"] = "discriminatory"
+    restriction: Literal["discriminatory", "mfn", "uniform"] = "discriminatory"
     lower: float = Field(default=0.0, ge=0.0, le=10.0, allow_inf_nan=False)
     upper: float = Field(default=10.0, gt=0.0, le=10.0, allow_inf_nan=False)
     # "current": search from the tariffs in force; "mfn": from the MFN-restricted solution of the
     # same strategy (Ossa 2014: optimal tariffs from MFN optimal, Nash from MFN Nash tariffs)
-    start: Literal["current", "mfn"] = "current"
+    # cooperative ("trade talks", tradewar.strategy.cooperative): "nash" | "factual" | "free" |
+    # "current" is both the starting point and the baseline from which gains are measured
+    start: Literal["current", "mfn", "nash", "factual", "free"] = Field(default="current", validate_default=True)
     # "local": one local optimum from the start; "prohibitive": greedy multi-start over sectors
     # shut by prohibitive tariffs (welfare can have such corner optima, e.g. with political weights)
     search: Literal["local", "prohibitive"] = "local"
@@ -141,14 +159,51 @@ class Strategy(_Strict):
     tol: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
     max_rounds: int | None = Field(default=None, ge=1, le=1000)
     check: bool = True
+    # cooperative only: maximise equal gains (Ossa 2014) or the Nash bargaining product with a
+    # threat point ("nash": the trade war; "factual"/"free": those tariffs); rule/tol/max_rounds
+    # then apply to the Nash war computed for start or threat = "nash"
+    objective: Literal["equal_gains", "nash_bargaining"] = "equal_gains"
+    threat: Literal["nash", "factual", "free"] | None = Field(default=None, validate_default=True)
+    # joint_optimal only: the players acting as one levy one uniform rate on ``against``,
+    # maximising their (expenditure-weighted, or equal-weighted) mean welfare
+    against: CountrySelector | None = Field(default=None, validate_default=True)
+    weights: Literal["expenditure", "equal"] = "expenditure"
+
+    @field_validator("against")
+    @classmethod
+    def _against(cls, v, info: ValidationInfo):
+        if info.data.get("kind") == "joint_optimal" and not v:
+            raise ValueError("kind 'joint_optimal' needs 'against' (the exporters the players tax)")
+        if v and info.data.get("kind") != "joint_optimal":
+            raise ValueError("'against' is only used with kind = 'joint_optimal'")
+        return v
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v, info: ValidationInfo):
+        kind = info.data.get("kind")
+        if kind == "cooperative" and v == "mfn":
+            raise ValueError("kind 'cooperative' starts from 'current', 'nash', 'factual' or 'free'")
+        if kind in ("optimal", "nash", "joint_optimal") and v not in ("current", "mfn"):
+            raise ValueError(f"kind {kind!r} starts from 'current' or 'mfn'")
+        return v
+
+    @field_validator("threat")
+    @classmethod
+    def _threat(cls, v, info: ValidationInfo):
+        if info.data.get("objective") == "nash_bargaining" and v is None:
+            raise ValueError("objective 'nash_bargaining' needs a 'threat' ('nash', 'factual' or 'free')")
+        if v is not None and info.data.get("objective") != "nash_bargaining":
+            raise ValueError("'threat' is only used with objective = 'nash_bargaining'")
+        return v
 
     @field_validator("country")
     @classmethod
     def _country(cls, v, info: ValidationInfo):
         if info.data.get("kind") == "optimal" and not v:
             raise ValueError("kind 'optimal' needs a 'country' (an ISO3 code)")
-        if info.data.get("kind") == "nash" and v:
-            raise ValueError("kind 'nash' takes 'players', not 'country'")
+        if info.data.get("kind") in ("nash", "cooperative", "joint_optimal") and v:
+            raise ValueError(f"kind {info.data.get('kind')!r} takes 'players', not 'country'")
         return v
 
     @field_validator("upper")
@@ -158,6 +213,48 @@ class Strategy(_Strict):
         if lower is not None and v <= lower:
             raise ValueError(f"must exceed lower = {lower}")
         return v
+
+
+class ExportControl(_Strict):
+    """A trade cost on the route ``exporter`` → ``importers`` in ``sectors``, entered as its
+    tariff-equivalent: ``kind = "prohibitive"`` (1000%) or ``"iceberg"`` with ``cost`` (a
+    fraction). See :mod:`tradewar.war.ntm`."""
+
+    exporter: CountrySelector
+    importers: CountrySelector = "all"
+    sectors: CountrySelector = "all"
+    kind: Literal["prohibitive", "iceberg"] = "prohibitive"
+    cost: float | None = Field(default=None, gt=0.0, le=10.0, allow_inf_nan=False, validate_default=True)
+
+    @field_validator("cost", mode="before")
+    @classmethod
+    def _cost_number(cls, v):
+        return _no_bool_or_text(v)
+
+    @field_validator("cost")
+    @classmethod
+    def _cost_given(cls, v, info: ValidationInfo):
+        kind = info.data.get("kind")
+        if kind == "iceberg" and v is None:
+            raise ValueError("kind 'iceberg' needs a 'cost' (a fraction, e.g. 0.3)")
+        if kind == "prohibitive" and v is not None:
+            raise ValueError("'cost' is only used with kind = 'iceberg'")
+        return v
+
+
+class PurchaseCommitment(_Strict):
+    """``importer``'s purchases from ``partner`` in ``sectors`` held at ``target`` × baseline,
+    met by a shadow ad-valorem wedge on those purchases (reported; see :mod:`tradewar.war.ntm`)."""
+
+    importer: str
+    partner: str
+    sectors: CountrySelector = "all"
+    target: float = Field(gt=0.0, le=100.0, allow_inf_nan=False)
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target_number(cls, v):
+        return _no_bool_or_text(v)
 
 
 class Deficits(_Strict):
@@ -176,7 +273,7 @@ class ModelSpec(BaseModel):
     """The model and its parameters; parameters are checked by the model itself."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    name: Literal["one_sector", "ossa2014"] = "one_sector"
+    name: Literal["one_sector", "ossa2014", "cp2015"] = "one_sector"
 
     def parameters(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
@@ -192,6 +289,8 @@ class Scenario(_Strict):
     tariffs: list[TariffMeasure] = []
     retaliation: list[Retaliation] = []
     strategy: list[Strategy] = []
+    export_controls: list[ExportControl] = []          # non-tariff measures (tradewar.war.ntm)
+    purchase_commitments: list[PurchaseCommitment] = []
     source: str = Field(default="", exclude=True)
 
     @classmethod
@@ -242,7 +341,7 @@ def _location(loc) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("float", "ColumnRate", "literal['optimal']", "str", "list[str]") or "[" in str(part):
+        elif part in ("float", "ColumnRate", "ArrayRate", "literal['optimal']", "str", "list[str]") or "[" in str(part):
             continue  # pydantic's union-branch labels
         else:
             out += ("." if out else "") + str(part)

@@ -29,6 +29,10 @@ class DatasetInfo:
     source: str
     citation: str
     licence: str = ""
+    #: "world": the loader returns a :class:`World` (``load_dataset``); "events": an event
+    #: dataset (e.g. dated tariff actions), whose loader returns a dict of named pandas tables
+    #: (``load_event_dataset``). Both are listed by ``tradewar datasets``.
+    kind: str = "world"
 
     def folder(self, root: Path) -> Path:
         return root / self.name
@@ -82,6 +86,12 @@ class Registry:
         if name in self._datasets or root is None or not _SAFE_NAME.match(str(name)):
             return None
         folder = root / name
+        if (folder / "world.json").is_file():  # a folder written by `tradewar data build`
+            from tradewar.data.build import read_world_folder
+
+            return DatasetInfo(name=name, title=f"built dataset (world.json + Parquet) in {folder}",
+                               files=("world.json", "countries.parquet", "flows.parquet"),
+                               loader=lambda f: read_world_folder(f, name=name), source=str(folder), citation="")
         if not ((folder / "flows.csv").is_file() and (folder / "countries.csv").is_file()):
             return None
         from tradewar.data.long_csv import load_long_csv
@@ -105,9 +115,12 @@ class Registry:
             raise DataError(name, "dataset", f"unknown dataset; registered datasets: {known}{hint}")
         return self._datasets[name]
 
-    def load(self, name: str, data: str | os.PathLike | None = None) -> World:
+    def load(self, name: str, data: str | os.PathLike | None = None, kind: str = "world") -> World:
         root = data_dir(data)
         info = self._local(name, root) or self.info(name)
+        if info.kind != kind:
+            use = "load_event_dataset" if info.kind == "events" else "load_dataset"
+            raise DataError(name, "dataset", f"is a dataset of kind {info.kind!r}, not {kind!r}; use {use}")
         missing = info.missing_files(root)
         if missing:
             where = f"in {info.folder(root)}" if root else "(no data directory: set TRADEWAR_DATA or --data)"
@@ -134,12 +147,23 @@ def load_dataset(name: str, data: str | os.PathLike | None = None) -> World:
     return REGISTRY.load(name, data)
 
 
+def load_event_dataset(name: str, data: str | os.PathLike | None = None) -> dict:
+    """Load a registered event dataset (``kind = "events"``): a dict of named pandas tables."""
+    return REGISTRY.load(name, data, kind="events")
+
+
 def _register_builtin() -> None:
     from tradewar.data import gegravity, ignatenko2025, ossa2014
 
     REGISTRY.register(ignatenko2025.INFO)
     REGISTRY.register(gegravity.INFO)
     REGISTRY.register(ossa2014.INFO)
+    from tradewar.data import cp2015
+
+    REGISTRY.register(cp2015.INFO)
+    from tradewar.war import data as war_data
+
+    REGISTRY.register(war_data.INFO)
 
 
 _register_builtin()

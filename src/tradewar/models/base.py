@@ -22,10 +22,11 @@ class Model(Protocol):
 
 
 def model_class(name: str):
+    from tradewar.models.cp2015_model import CPModel
     from tradewar.models.one_sector_model import OneSectorModel
     from tradewar.models.ossa2014_model import OssaModel
 
-    models = {OneSectorModel.name: OneSectorModel, OssaModel.name: OssaModel}
+    models = {OneSectorModel.name: OneSectorModel, OssaModel.name: OssaModel, CPModel.name: CPModel}
     if name not in models:
         raise ParameterError("model.name", name, f"unknown model; available: {sorted(models)}")
     return models[name]

@@ -40,7 +40,10 @@ class OneSectorParams:
     phi_tilde : φ̃ for every country; default (1+θ)/((1−ν_i)θ) − 1/θ − 1 with θ = ε/0.67.
     derive_at_elasticity : evaluate the ψ and φ̃ formulas at this ε instead of the trade elasticity.
     revenue : "income_tax" (tariff revenue lowers the income tax: τ = R/Y') or "lump_sum".
-    variant : "baseline", or "eaton_kortum_krugman" (ν = 0, φ = 1, income = gross sales).
+    variant : "baseline", or "eaton_kortum_krugman" (ν = 0, φ = 1, income = gross sales), or
+        "input_output" (A.4: roundabout production with labour share ``beta``; equations in
+        :mod:`tradewar.models.one_sector_io`).
+    beta : labour share β of the "input_output" variant (0.49 in the paper).
     nu : "calibrated" (A.1 step 2, two regions: ``nu_home`` and the rest) or a number for all.
     """
 
@@ -51,12 +54,13 @@ class OneSectorParams:
     phi_tilde: float | None = None
     derive_at_elasticity: float | None = None
     revenue: Literal["income_tax", "lump_sum"] = "income_tax"
-    variant: Literal["baseline", "eaton_kortum_krugman"] = "baseline"
+    variant: Literal["baseline", "eaton_kortum_krugman", "input_output"] = "baseline"
     nu: float | Literal["calibrated"] = "calibrated"
     nu_home: str = "USA"
     nu_targets: tuple[float, float] = (0.12, 0.26)
     nu_start: tuple[float, float] = (0.1, 0.24)
     scale_share: float = 0.67  # ψ = scale_share/ε, θ = ε/scale_share
+    beta: float = 0.49         # labour share of the input-output variant (A.4)
 
     def __post_init__(self):
         check = _check_range
@@ -71,8 +75,10 @@ class OneSectorParams:
             check("model.derive_at_elasticity", self.derive_at_elasticity, 0.1, 50.0)
         if self.revenue not in ("income_tax", "lump_sum"):
             raise ParameterError("model.revenue", self.revenue, "must be 'income_tax' or 'lump_sum'")
-        if self.variant not in ("baseline", "eaton_kortum_krugman"):
-            raise ParameterError("model.variant", self.variant, "must be 'baseline' or 'eaton_kortum_krugman'")
+        if self.variant not in ("baseline", "eaton_kortum_krugman", "input_output"):
+            raise ParameterError("model.variant", self.variant,
+                                 "must be 'baseline', 'eaton_kortum_krugman' or 'input_output'")
+        check("model.beta", self.beta, 0.0, 1.0, low_open=True)
         if self.nu != "calibrated":
             check("model.nu", self.nu, 0.0, 1.0, high_open=True)
         check("model.scale_share", self.scale_share, 0.0, 5.0, low_open=True)
@@ -110,6 +116,7 @@ class Baseline:
     kappa: float
     psi: float
     Y_data: np.ndarray   # GDP in the World's unit
+    beta: float = 1.0    # labour share in production (< 1 only in the input-output variant, A.4)
 
 
 def calibrate_nu(world: World, params: OneSectorParams, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -171,6 +178,10 @@ def calibrate(world: World, params: OneSectorParams | None = None) -> Baseline:
         M = X.sum(axis=0)
         T0 = (1 - nu) * (M - X @ (1 - nu))
         np.fill_diagonal(X, np.maximum(Yd + T0 - M, 0.0))
+    if params.variant == "input_output":   # A.4: same ν and absorption, then the IO transformation
+        from tradewar.models.one_sector_io import calibrate_io
+
+        return calibrate_io(world, params, X, Yd, nu)
     E = X.sum(axis=0)
     if params.variant == "eaton_kortum_krugman":
         nu = np.zeros_like(nu)
@@ -623,6 +634,10 @@ def solve(base: Baseline, t: np.ndarray, T: np.ndarray | None = None, *, x0: np.
     t = np.asarray(t, dtype=float)
     if t.shape != (n, n):
         raise ParameterError("tariffs", t.shape, f"must be a {n}×{n} [exporter, importer] array")
+    if base.params.variant == "input_output":   # A.4
+        from tradewar.models import one_sector_io
+
+        return one_sector_io.solve(base, t, T, x0=x0, tol=tol, T_path_from=T_path_from)
     T = base.T if T is None else np.asarray(T, float)
     x0 = np.zeros(3 * n) if x0 is None else x0
     system = OneSectorSystem(base, t, T)

@@ -68,10 +68,61 @@ class OneSectorModel:
 
     # ---------------------------------------------------------------- closed forms (A.3)
     def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:
+        self._no_closed_form_io("tariffs.rate")
         return eq.optimal_tariff(self.baseline, country, denominator)
 
     def optimal_retaliation(self, target: str) -> float:
+        self._no_closed_form_io("retaliation.rule")
         return eq.optimal_retaliation(self.baseline, target)
+
+    def _no_closed_form_io(self, field: str) -> None:
+        if self.params.variant == "input_output":
+            raise ParameterError(field, "optimal", "the closed-form rates (A.3) are those of the baseline model, not "
+                                                   "of the input-output variant: use a [[strategy]] of kind 'optimal'")
+
+    # ---------------------------------------------------------------- welfare interface (strategies)
+    # Government welfare is the model's welfare Ŵ (A.2); gradients by the adjoint method
+    # (tradewar.models.one_sector_gradients). Tariff arrays are [exporter, importer, 1].
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(self.world.iso3)
+
+    @property
+    def baseline_tariffs(self) -> np.ndarray:
+        return np.zeros((self.world.n_countries, self.world.n_countries, 1))
+
+    def _warm_solve(self, tariffs: np.ndarray) -> eq.Solution:
+        from tradewar.models.one_sector_gradients import warm_solve
+
+        return warm_solve(self, tariffs)
+
+    def government_welfare(self, tariffs: np.ndarray) -> np.ndarray:
+        """Ŵ [country] at ``tariffs`` [exporter, importer, 1] (one equilibrium solve)."""
+        return self._warm_solve(tariffs).welfare
+
+    def government_welfare_gradient(self, tariffs: np.ndarray, country: int) -> tuple[np.ndarray, np.ndarray]:
+        """(Ŵ [country], dŴ_country/dt [exporter, importer, 1]): one solve, one adjoint gradient."""
+        weights = np.zeros(self.world.n_countries)
+        weights[int(country)] = 1.0
+        return self.government_welfare_vjp(tariffs, weights)
+
+    vjp_weights_of_welfare = True      # government_welfare_vjp accepts weights as a function of Ŵ
+
+    def government_welfare_vjp(self, tariffs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Ŵ [country], d(Σ_c ω_c Ŵ_c)/dt [exporter, importer, 1]) for country weights ω: one
+        solve and one adjoint gradient, whatever the number of countries weighted."""
+        from tradewar.models.one_sector_gradients import welfare_gradient
+
+        sol = self._warm_solve(tariffs)
+        if callable(weights):                          # weights as a function of Ŵ (strategy.base)
+            weights = weights(sol.welfare)
+        if self.params.variant == "input_output":      # A.4: tradewar.models.one_sector_io
+            from tradewar.models import one_sector_io
+
+            W, g = one_sector_io.welfare_gradient(one_sector_io.IOSystem(self.baseline, sol.t, sol.T), sol.x, weights)
+            return W, g[:, :, None]
+        W, g = welfare_gradient(eq.OneSectorSystem(self.baseline, sol.t, sol.T), sol.x, weights)
+        return W, g[:, :, None]
 
     # ---------------------------------------------------------------- solving
     def equilibrium(self, policy: Policy, T=None, x0=None, T_path_from=None) -> eq.Solution:
@@ -106,7 +157,10 @@ class OneSectorModel:
             before = b.X
         codes = list(self.world.iso3)
         table.index = pd.Index(codes, name="iso3")
-        weights = pd.Series(b.E, index=table.index, name="baseline expenditure")
+        if self.params.variant == "input_output":   # A.4: averages weighted by GDP (Y^data)
+            weights = pd.Series(b.Y_data, index=table.index, name="GDP")
+        else:
+            weights = pd.Series(b.E, index=table.index, name="baseline expenditure")
         world = _world(b, sol)
         world["welfare"] = float((table["welfare"] * weights).sum() / weights.sum())
         return Outcome(

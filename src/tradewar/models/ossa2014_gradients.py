@@ -123,3 +123,24 @@ def government_welfare_gradient(system: OssaSystem, x: np.ndarray, country: int,
     return G * (gt - rt)
 
 
+
+
+def government_welfare_vjp(system: OssaSystem, x: np.ndarray, weights: np.ndarray,
+                           lam: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(Ĝ [country], d(Σ_c ω_c Ĝ_c)/dt' [i, j, s]) at the equilibrium x of ``system``: the
+    gradient of a weighted sum of government welfare with one adjoint solve (the partials of
+    the countries with ω_c ≠ 0 are added before the solve)."""
+    from tradewar.models.ossa2014 import government_welfare
+
+    st = system.state(x)
+    G = government_welfare(system.b, st, lam)
+    weights = np.asarray(weights(G) if callable(weights) else weights, float)   # ω may depend on Ĝ
+    gx = np.zeros(2 * system.n)
+    gt = np.zeros_like(system.tp)
+    for c in np.flatnonzero(weights):
+        px, pt = log_government_welfare_partials(system, st, int(c), lam)
+        gx += weights[c] * G[c] * px
+        gt += weights[c] * G[c] * pt
+    mu = sla.solve(system.jacobian(x).T, gx)
+    _, rt = residual_vjp(system, x, mu)
+    return G, gt - rt

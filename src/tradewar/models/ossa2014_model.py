@@ -124,6 +124,28 @@ class OssaModel:
         G = eq.government_welfare(self.baseline, sol.state)
         return G, grad.government_welfare_gradient(system, sol.x, int(country))
 
+    vjp_weights_of_welfare = True      # government_welfare_vjp accepts weights as a function of Ĝ
+
+    def government_welfare_vjp(self, tariffs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(Ĝ [country], d(Σ_c ω_c Ĝ_c)/dt') for country weights ω: one equilibrium solve and
+        one adjoint solve (cooperative tariffs use it for the gradients of their Lagrangian)."""
+        sol, system = self._warm_equilibrium(np.asarray(tariffs, float))
+        return grad.government_welfare_vjp(system, sol.x, weights)
+
+    def rebased(self, tariffs: np.ndarray) -> "OssaModel":
+        """The same model with its baseline moved to the equilibrium at ``tariffs`` (the data
+        replaced by those tariffs and the flows at them, B.3): Ĝ, Ŵ, wages and profits are then
+        measured relative to that point."""
+        import copy
+
+        t = np.asarray(tariffs, float)
+        sol = self.equilibrium(t)
+        new = copy.copy(self)
+        new.baseline = eq.calibrate(sol.state.Xp, t, self.sigma, self.lam, name=self.world.name)
+        new._last_x = None
+        new.__dict__.pop("_nash_war_cache", None)
+        return new
+
     def tariff_curvature(self, tariffs: np.ndarray) -> np.ndarray:
         """A typical size of the curvature of the importer's welfare in each tariff, σ_s X'_ijs /
         E_j / (1+t'_ijs)² [exporter, importer, sector]: a diagonal preconditioner for the

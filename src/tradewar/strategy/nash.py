@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from tradewar.strategy.base import Counts, WelfareModel
+from tradewar.strategy.base import Counts, WelfareModel, with_single_threaded_blas
 from tradewar.strategy.optimal import BOUNDS, optimal_tariffs
 
 
@@ -56,6 +56,7 @@ class NashEquilibrium:
     counts: Counts = field(default_factory=Counts)
 
 
+@with_single_threaded_blas
 def nash_tariffs(model: WelfareModel, players: Sequence[str] | None = None, *, tariffs: np.ndarray | None = None,
                  restriction: str = "discriminatory", start: np.ndarray | None = None,
                  bounds: tuple[float, float] = BOUNDS, rule: str = "max", tol: float | None = None,

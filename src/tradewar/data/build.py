@@ -1,0 +1,371 @@
+"""Baseline builder: a TOML spec -> a :class:`World` -> a dataset folder any scenario can name.
+
+Spec (paths relative to the spec file)::
+
+    name = "baci_g7"                       # the dataset name scenarios use
+    title = "G7 + rest of world, 2023"     # optional
+    [source]
+    format = "baci"
+    files = ["BACI_HS22_Y2023_V202501.csv"]
+    country_codes = "country_codes_V202501.csv"
+    year = 2023                            # optional; required if the files hold several years
+    [countries]
+    keep = ["USA", "CHN", "DEU"]           # optional (default: every country in the code list)
+    rest = "ROW"                           # optional: everything else becomes this region
+    unmapped = "rest"                      # legacy/aggregate codes: "rest" | "drop" | "error"
+    map = { "490" = "TWN" }                # optional: numeric or raw ISO3 code -> your code
+    internal = "drop"                      # trade within an aggregated region: "drop" | "keep"
+    [sectors]
+    concordance = "hs6_to_sector.csv"      # optional: columns hs6, sector (names configurable:
+    hs_column = "hs6"                      #   hs_column, sector_column); else level = "total" | "hs2"
+    sector_column = "sector"
+    unmapped = "error"                     # HS6 codes not in the concordance: "error" | "drop" | a sector
+    [gdp]
+    file = "gdp.csv"                       # columns iso3 and value (names configurable)
+    iso3 = "iso3"
+    value = "gdp"
+    scale = 0.001                          # to the unit of the flows (BACI: thousand US$)
+    [country_data]                         # optional: extra per-country columns (e.g. tariffs
+    file = "us_tariffs.csv"                #   that scenarios refer to by { column = "..." })
+    iso3 = "iso3"
+    columns = ["applied_tariff"]
+    [tariffs]                              # optional baseline tariffs: a uniform rate and/or a
+    rate = 0.0                             #   file with importer, exporter, [sector,] rate
+    file = "tariffs.csv"
+    [baseline]
+    domestic = "none"                      # "none" (models build it from GDP) | "gdp": GDP − exports
+    imbalances = "keep"                    # "keep" | "remove" (rescale flows so exports = imports)
+    [groups]
+    EU27 = ["AUT", "BEL"]
+
+The output folder holds ``world.json`` (a manifest: name, units, sectors, regions, groups, the
+build report), ``countries.parquet`` and ``flows.parquet`` (long: exporter, importer, sector,
+value, tariff; zero rows left out). :func:`read_world_folder` reads it back; the registry treats
+any ``<data dir>/<name>/world.json`` as a dataset named ``<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradewar.errors import DataError
+from tradewar.world import World
+
+FORMAT_VERSION = 1
+
+
+def _get(spec: dict, section: str, key: str, default=None, kind=None, source: str = ""):
+    value = spec.get(section, {}).get(key, default)
+    if kind is not None and value is not None and not isinstance(value, kind):
+        raise DataError(source, f"{section}.{key}", f"must be {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def load_spec(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(str(path), "spec", "file not found")
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(str(path), "spec", f"not valid TOML: {exc}") from None
+    known = {"name", "title", "citation", "units", "source", "countries", "sectors", "gdp", "country_data",
+             "tariffs", "baseline", "groups"}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise DataError(str(path), unknown[0], f"unknown section or key; known: {sorted(known)}")
+    if "name" not in spec:
+        raise DataError(str(path), "name", "missing: the dataset name")
+    return spec
+
+
+def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World, list[str]]:
+    """Build the World a spec describes; returns it with a report of what was changed."""
+    spec_path = Path(spec_path)
+    spec = spec or load_spec(spec_path)
+    base = spec_path.parent
+    src = str(spec_path)
+    name = str(spec["name"])
+    fmt = _get(spec, "source", "format", None, str, src)
+    if fmt != "baci":
+        raise DataError(src, "source.format", f"supported formats: 'baci'; got {fmt!r}")
+    files = _get(spec, "source", "files", None, list, src)
+    if not files:
+        raise DataError(src, "source.files", "missing: the BACI trade file(s)")
+    code_file = _get(spec, "source", "country_codes", None, str, src)
+    if not code_file:
+        raise DataError(src, "source.country_codes", "missing: the BACI code list (country_codes_V*.csv)")
+    from tradewar.data.baci import aggregate_baci, read_country_codes
+    from tradewar.data.concordance import read_hs6_concordance
+
+    overrides = _get(spec, "countries", "map", {}, dict, src)
+    codes = read_country_codes(base / code_file, overrides, dataset=name)
+    keep = _get(spec, "countries", "keep", None, list, src)
+    rest = _get(spec, "countries", "rest", None, str, src)
+    concordance = None
+    conc_file = _get(spec, "sectors", "concordance", None, str, src)
+    if conc_file:
+        concordance = read_hs6_concordance(name, base / conc_file, _get(spec, "sectors", "hs_column", "hs6", str, src),
+                                           _get(spec, "sectors", "sector_column", "sector", str, src))
+    agg = aggregate_baci(
+        [base / f for f in files], codes, keep=keep, rest=rest,
+        unmapped=_get(spec, "countries", "unmapped", None, str, src),
+        concordance=concordance, level=_get(spec, "sectors", "level", "total", str, src),
+        unmapped_products=_get(spec, "sectors", "unmapped", "error", str, src),
+        year=_get(spec, "source", "year", None, int, src),
+        internal=_get(spec, "countries", "internal", "drop", str, src), dataset=name, code_file=code_file,
+    )
+    report = [f"read {agg.rows:,} rows from {len(files)} BACI file(s)"] + agg.report
+    regions, flows = agg.regions, agg.flows
+
+    # GDP
+    gdp_file = _get(spec, "gdp", "file", None, str, src)
+    if not gdp_file:
+        raise DataError(src, "gdp.file", "missing: a GDP table (iso3, value) in any unit, with gdp.scale")
+    from tradewar.data.concordance import read_code_file
+
+    iso_col = _get(spec, "gdp", "iso3", "iso3", str, src)
+    val_col = _get(spec, "gdp", "value", "gdp", str, src)
+    scale = float(_get(spec, "gdp", "scale", 1.0, (int, float), src))
+    table = read_code_file(name, base / gdp_file, [iso_col, val_col])
+    values = pd.to_numeric(table[val_col], errors="coerce")
+    bad = values.isna() & (table[val_col].fillna("") != "")
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(name, f"{gdp_file}:line {pos + 2}:column {val_col}", f"not a number: {table[val_col].iloc[pos]!r}")
+    if scale <= 0:
+        raise DataError(src, "gdp.scale", f"must be positive, got {scale}")
+    divisor = 1.0 / scale  # 0.001 is not exact in binary: divide by 1000 instead
+    if scale < 1 and abs(divisor - round(divisor)) < 1e-9 * divisor:
+        gdp_of = {str(c).upper(): float(v) / round(divisor) for c, v in zip(table[iso_col], values) if np.isfinite(v)}
+    else:
+        gdp_of = {str(c).upper(): float(v) * scale for c, v in zip(table[iso_col], values) if np.isfinite(v)}
+    gdp = []
+    rest_members = sorted({c for c in codes["iso3"].dropna() if c not in set(regions)}) if rest else []
+    for r in regions:
+        if rest and r == rest:
+            found = [gdp_of[c] for c in rest_members if c in gdp_of]
+            gdp.append(sum(found))
+            report.append(f"GDP of {rest}: sum over {len(found)} of its {len(rest_members)} countries in {gdp_file}")
+        elif r in gdp_of:
+            gdp.append(gdp_of[r])
+        else:
+            gdp.append(np.nan)
+    missing = [r for r, g in zip(regions, gdp) if not np.isfinite(g)]
+    if missing:
+        raise DataError(name, f"{gdp_file}:{val_col}", f"no GDP for {missing[:8]}{' …' if len(missing) > 8 else ''} "
+                                                     f"({len(missing)} in all)")
+    countries = pd.DataFrame({"name": [agg.names.get(r, r) for r in regions], "gdp": gdp},
+                             index=pd.Index(regions, name="iso3"))
+
+    # extra country columns
+    extra_file = _get(spec, "country_data", "file", None, str, src)
+    if extra_file:
+        ecol = _get(spec, "country_data", "iso3", "iso3", str, src)
+        columns = _get(spec, "country_data", "columns", [], list, src)
+        extra = read_code_file(name, base / extra_file, [ecol, *columns])
+        extra = extra.drop_duplicates(ecol).set_index(ecol)
+        for column in columns:
+            numbers = pd.to_numeric(extra[column], errors="coerce")
+            countries[column] = numbers.reindex(countries.index).to_numpy()
+
+    # baseline tariffs
+    n, S = flows.shape[0], flows.shape[2]
+    tariffs = np.full(flows.shape, float(_get(spec, "tariffs", "rate", 0.0, (int, float), src)))
+    tariff_file = _get(spec, "tariffs", "file", None, str, src)
+    if tariff_file:
+        from tradewar.data.csvutil import pairs_to_array, read_csv
+
+        head = pd.read_csv(base / tariff_file, nrows=0).columns if (base / tariff_file).is_file() else []
+        required = {"importer": "str", "exporter": "str", "rate": "float"}
+        if "sector" in head:
+            required["sector"] = "str"
+        frame = read_csv(name, base / tariff_file, required, dtype={"sector": str} if "sector" in head else None)
+        given = pairs_to_array(name, tariff_file, frame, regions, "exporter", "importer", "rate",
+                               sector="sector" if "sector" in head else None,
+                               sectors=agg.sectors if "sector" in head else None)
+        mask = pairs_to_array(name, tariff_file, frame.assign(rate=1.0), regions, "exporter", "importer", "rate",
+                              sector="sector" if "sector" in head else None,
+                              sectors=agg.sectors if "sector" in head else None) > 0
+        if given.shape[2] == 1 and S > 1:
+            given, mask = np.repeat(given, S, axis=2), np.repeat(mask, S, axis=2)
+        tariffs = np.where(mask, given, tariffs)
+        report.append(f"tariffs: {int(mask.sum())} rates from {tariff_file}")
+    idx = np.arange(n)
+    tariffs[idx, idx, :] = 0.0
+
+    # balancing and domestic absorption
+    imbalances = _get(spec, "baseline", "imbalances", "keep", str, src)
+    if imbalances == "remove":
+        flows, note = remove_imbalances(flows)
+        report.append(note)
+    elif imbalances != "keep":
+        raise DataError(src, "baseline.imbalances", f"must be 'keep' or 'remove', not {imbalances!r}")
+    domestic = _get(spec, "baseline", "domestic", "none", str, src)
+    if domestic == "gdp":
+        flows, notes = fill_domestic(flows, countries["gdp"].to_numpy(), regions)
+        report.extend(notes)
+    elif domestic != "none":
+        raise DataError(src, "baseline.domestic", f"must be 'none' or 'gdp', not {domestic!r}")
+    idle = [r for r, e, m in zip(regions, flows.sum(axis=(1, 2)), flows.sum(axis=(0, 2))) if e + m <= 0]
+    if idle:
+        raise DataError(name, "flows", f"countries with no trade in the selected year/products: {idle[:8]}")
+    groups = {str(k): tuple(v) for k, v in spec.get("groups", {}).items()}
+    region_codes = tuple(r for r in regions if not (len(r) == 3 and r.isupper() and r.isalpha()))
+    world = World(name=name, countries=countries, sectors=tuple(agg.sectors), flows=flows, tariffs=tariffs,
+                  groups=groups, units=str(spec.get("units", "thousand USD")),
+                  citation=str(spec.get("citation", "CEPII BACI (Gaulier & Zignago 2010)")),
+                  region_codes=region_codes)
+    deficit = world.trade_deficit
+    report.append(f"built {world.n_countries} countries × {len(world.sectors)} sectors; trade "
+                  f"{world.flows.sum():,.0f} {world.units}; largest deficit "
+                  f"{regions[int(np.argmax(deficit))]} {deficit.max():,.0f}")
+    return world, report
+
+
+def remove_imbalances(flows: np.ndarray, tol: float = 1e-10, max_iter: int = 10_000) -> tuple[np.ndarray, str]:
+    """Rescale bilateral flows (RAS) so every country's exports equal its imports (each
+    target the mean of the two); one factor per pair, applied to every sector."""
+    n = flows.shape[0]
+    total = flows.sum(axis=2)
+    off = total * (1 - np.eye(n))
+    target = (off.sum(axis=1) + off.sum(axis=0)) / 2
+    scaled = off.copy()
+    for it in range(max_iter):
+        rows = scaled.sum(axis=1)
+        scaled *= np.divide(target, rows, out=np.ones(n), where=rows > 0)[:, None]
+        cols = scaled.sum(axis=0)
+        scaled *= np.divide(target, cols, out=np.ones(n), where=cols > 0)[None, :]
+        gap = np.abs(scaled.sum(axis=1) - scaled.sum(axis=0)).max()
+        if gap <= tol * max(target.max(), 1.0):
+            break
+    else:
+        raise DataError("baseline", "imbalances", f"could not remove imbalances (gap {gap:g} after {max_iter} rounds)")
+    factor = np.divide(scaled, off, out=np.ones_like(off), where=off > 0)
+    out = flows * factor[:, :, None]
+    change = np.abs(out - flows).sum() / max(flows.sum(), 1e-300)
+    return out, f"imbalances removed (RAS, {it + 1} rounds): {100 * change:.2f}% of trade moved"
+
+
+def fill_domestic(flows: np.ndarray, gdp: np.ndarray, regions: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Domestic absorption on the diagonal: GDP − exports, spread over sectors by export shares."""
+    out = flows.copy()
+    n, S = flows.shape[0], flows.shape[2]
+    notes = []
+    for i in range(n):
+        exports = out[i].sum(axis=0) - out[i, i]
+        total = exports.sum()
+        home = gdp[i] - total
+        if home <= 0:
+            notes.append(f"domestic absorption of {regions[i]}: GDP {gdp[i]:,.0f} ≤ exports {total:,.0f}; set to 0")
+            home = 0.0
+        shares = exports / total if total > 0 else np.full(S, 1.0 / S)
+        out[i, i] = home * shares
+    notes.append("domestic absorption filled as GDP − exports")
+    return out, notes
+
+
+# ---------------------------------------------------------------- dataset folders
+def write_world_folder(world: World, folder: str | Path, report: list[str] | None = None) -> Path:
+    """Write a World as a dataset folder (atomically: a temporary folder renamed in place)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        countries = world.countries.copy()
+        countries.index.name = "iso3"
+        countries.reset_index().to_parquet(tmp / "countries.parquet", index=False)
+        codes = np.array(world.iso3)
+        sectors = np.array(world.sectors)
+        keep = (world.flows != 0) | (world.tariffs != 0)
+        i, j, s = np.nonzero(keep)
+        pd.DataFrame({"exporter": codes[i], "importer": codes[j], "sector": sectors[s],
+                      "value": world.flows[i, j, s], "tariff": world.tariffs[i, j, s]}
+                     ).to_parquet(tmp / "flows.parquet", index=False)
+        manifest: dict[str, Any] = {
+            "format": "tradewar-world", "version": FORMAT_VERSION, "name": world.name, "units": world.units,
+            "citation": world.citation, "countries": list(world.iso3), "sectors": list(world.sectors),
+            "region_codes": list(world.region_codes), "groups": {k: list(v) for k, v in world.groups.items()},
+            "report": list(report or []),
+        }
+        (tmp / "world.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def read_world_folder(folder: str | Path, name: str | None = None) -> World:
+    """Read a dataset folder written by :func:`write_world_folder`."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "world.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(str(folder), "world.json", "file not found") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(str(folder), "world.json", f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    name = name or manifest.get("name") or folder.name
+    for key in ("countries", "sectors"):
+        if key not in manifest:
+            raise DataError(name, f"world.json:{key}", "missing")
+    countries = pd.read_parquet(folder / "countries.parquet")
+    if "iso3" not in countries.columns:
+        raise DataError(name, "countries.parquet:iso3", f"missing column; found {list(countries.columns)}")
+    countries = countries.set_index("iso3")
+    codes = list(manifest["countries"])
+    if sorted(countries.index) != sorted(codes):
+        raise DataError(name, "countries.parquet:iso3", "countries differ from world.json")
+    countries = countries.loc[codes]
+    sectors = [str(s) for s in manifest["sectors"]]
+    long = pd.read_parquet(folder / "flows.parquet")
+    missing = [c for c in ("exporter", "importer", "sector", "value", "tariff") if c not in long.columns]
+    if missing:
+        raise DataError(name, f"flows.parquet:{missing[0]}", f"missing column(s) {missing}")
+    pos = {c: k for k, c in enumerate(codes)}
+    spos = {s: k for k, s in enumerate(sectors)}
+    for column, table in (("exporter", pos), ("importer", pos), ("sector", spos)):
+        unknown = sorted(set(long[column].astype(str)) - set(table))
+        if unknown:
+            raise DataError(name, f"flows.parquet:{column}", f"unknown codes {unknown[:8]}")
+    n, S = len(codes), len(sectors)
+    flows, tariffs = np.zeros((n, n, S)), np.zeros((n, n, S))
+    i = long["exporter"].astype(str).map(pos).to_numpy()
+    j = long["importer"].astype(str).map(pos).to_numpy()
+    s = long["sector"].astype(str).map(spos).to_numpy()
+    flows[i, j, s] = long["value"].to_numpy(float)
+    tariffs[i, j, s] = long["tariff"].to_numpy(float)
+    return World(name=name, countries=countries, sectors=tuple(sectors), flows=flows, tariffs=tariffs,
+                 groups=manifest.get("groups", {}), units=manifest.get("units", "thousand USD"),
+                 citation=manifest.get("citation", ""), region_codes=tuple(manifest.get("region_codes", ())))
+
+
+def build(spec_path: str | Path, out: str | Path | None = None, data: str | Path | None = None
+          ) -> tuple[World, Path, list[str]]:
+    """Build a spec and write the dataset folder (default: ``<data dir>/<name>``)."""
+    spec = load_spec(spec_path)
+    world, report = build_world(spec_path, spec)
+    if out is None:
+        from tradewar.data.registry import data_dir
+
+        root = data_dir(data)
+        if root is None:
+            raise DataError(world.name, "--out", "no data directory: give --out DIR, --data or TRADEWAR_DATA")
+        out = root / world.name
+    folder = write_world_folder(world, out, report)
+    return world, folder, report

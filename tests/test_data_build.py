@@ -1,0 +1,205 @@
+"""Baseline builder: BACI-format files -> World -> dataset folder -> scenarios.
+
+The round trip writes the shared ignatenko2025 flows as a BACI file (one HS6 product per pair,
+numeric codes from a code list written here) and checks that the built World and Table 1 (B1)
+are the same as from the shared dataset.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradewar.data.build import build, build_world, read_world_folder
+from tradewar.data.registry import data_dir, load_dataset
+from tradewar.errors import DataError
+
+SHARED = data_dir()
+IGN = SHARED / "ignatenko2025" if SHARED else None
+needs_data = pytest.mark.skipif(IGN is None or not (IGN / "trade_flows_2023.csv").is_file(),
+                                reason="shared ignatenko2025 data not found")
+
+
+def write_code_list(path: Path, rows: list[tuple[int, str, str, str]]) -> None:
+    """country_codes_V202501.csv as CEPII ships it."""
+    frame = pd.DataFrame(rows, columns=["country_code", "country_name", "country_iso2", "country_iso3"])
+    frame.to_csv(path, index=False)
+
+
+def write_baci(path: Path, frame: pd.DataFrame) -> None:
+    """A BACI trade file: t,i,j,k,v,q with k a six-digit string and q padded 'NA' where missing."""
+    frame = frame.copy()
+    if "q" not in frame:
+        frame["q"] = "         NA"
+    frame[["t", "i", "j", "k", "v", "q"]].to_csv(path, index=False)
+
+
+def ignatenko_as_baci(folder: Path) -> Path:
+    """The shared ignatenko2025 data as BACI files and a spec; returns the spec path."""
+    from tradewar.data.concordance import converter, numeric_from_iso3
+
+    countries = pd.read_csv(IGN / "countries.csv", keep_default_na=False, na_values=[""])
+    flows = pd.read_csv(IGN / "trade_flows_2023.csv", keep_default_na=False, na_values=[""])
+    numeric = numeric_from_iso3(countries["iso3"])
+    iso2 = dict(zip(converter().data["ISO3"], converter().data["ISO2"]))
+    write_code_list(folder / "country_codes_V202501.csv",
+                    [(numeric[c], n, iso2.get(c, ""), c) for c, n in zip(countries["iso3"], countries["country_name"])])
+    baci = pd.DataFrame({"t": 2023, "i": flows["exporter_iso3"].map(numeric), "j": flows["importer_iso3"].map(numeric),
+                         "k": "010121", "v": flows["value_kusd"]})
+    write_baci(folder / "BACI_HS22_Y2023_V202501.csv", baci)
+    countries[["iso3", "gdp_usd"]].to_csv(folder / "gdp.csv", index=False)
+    (folder / "us_tariffs_2025.csv").write_bytes((IGN / "us_tariffs_2025.csv").read_bytes())
+    eu = countries.loc[countries["eu27"] == 1, "iso3"].tolist()
+    spec = folder / "spec.toml"
+    spec.write_text(f'''name = "ign_rt"
+[source]
+format = "baci"
+files = ["BACI_HS22_Y2023_V202501.csv"]
+country_codes = "country_codes_V202501.csv"
+year = 2023
+[gdp]
+file = "gdp.csv"
+value = "gdp_usd"
+scale = 0.001
+[country_data]
+file = "us_tariffs_2025.csv"
+columns = ["applied_tariff", "model_tariff"]
+[groups]
+EU27 = {eu!r}
+'''.replace("'", '"'))
+    return spec
+
+
+@needs_data
+def test_round_trip_ignatenko_through_baci_gives_the_same_world_and_table1(tmp_path):
+    from tradewar.run import run
+
+    spec = ignatenko_as_baci(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    world, folder, report = build(spec, data=data)
+    assert folder == data / "ign_rt" and (folder / "world.json").is_file()
+    assert any("read 37," in line or "rows" in line for line in report)
+    original = load_dataset("ignatenko2025")
+    built = load_dataset("ign_rt", data=data)
+    assert built.iso3 == original.iso3
+    np.testing.assert_array_equal(built.flows, original.flows)
+    np.testing.assert_array_equal(built.gdp, original.gdp)
+    np.testing.assert_array_equal(built.countries["applied_tariff"], original.countries["applied_tariff"])
+    assert set(built.group("EU27")) == set(original.group("EU27"))
+    # Table 1, case B1, on both datasets
+    b1 = Path(__file__).resolve().parents[1] / "src/tradewar/library/scenarios/ignatenko2025/B1_ustr.toml"
+    text = b1.read_text()
+    mine = tmp_path / "B1_built.toml"
+    mine.write_text(text.replace('dataset = "ignatenko2025"', 'dataset = "ign_rt"'))
+    # the shared data directory holds ignatenko2025; the built one holds ign_rt
+    ref = run(b1, data=SHARED)
+    out = run(mine, data=data)
+    cols = [c for c in ref.countries.columns if pd.api.types.is_numeric_dtype(ref.countries[c])]
+    a = ref.countries.loc[list(original.iso3), cols].to_numpy(float)
+    b = out.countries.loc[list(original.iso3), cols].to_numpy(float)
+    np.testing.assert_allclose(b, a, rtol=0, atol=1e-10)
+
+
+@needs_data
+def test_cli_data_build_writes_a_dataset_scenarios_can_name(tmp_path):
+    spec = ignatenko_as_baci(tmp_path)
+    text = spec.read_text().split("[groups]")[0].replace("[gdp]", '[countries]\nkeep = ["USA", "CHN", "MEX", "CAN", "DEU"]\nrest = "ROW"\n[gdp]')
+    spec.write_text(text)
+    out = tmp_path / "data" / "five"
+    res = subprocess.run([sys.executable, "-m", "tradewar.cli", "data", "build", str(spec), "--out", str(out)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "6 countries" in res.stdout
+    world = read_world_folder(out)
+    assert world.iso3 == ("USA", "CHN", "MEX", "CAN", "DEU", "ROW") and world.region_codes == ("ROW",)
+    original = load_dataset("ignatenko2025")
+    keep = [original.index_of(c) for c in ("USA", "CHN", "MEX", "CAN", "DEU")]
+    np.testing.assert_allclose(world.flows[:5, :5, 0], original.flows[np.ix_(keep, keep, [0])][:, :, 0])
+    # ROW GDP is the sum over the others; trade of ROW with itself is dropped
+    assert world.gdp[-1] == pytest.approx(original.gdp.sum() - original.gdp[keep].sum())
+    assert world.flows[5, 5, 0] == 0
+    total_exports_usa = original.flows[original.index_of("USA")].sum()
+    assert world.flows[0].sum() == pytest.approx(total_exports_usa)
+    listing = subprocess.run([sys.executable, "-m", "tradewar.cli", "datasets", "--data", str(out.parent)],
+                             capture_output=True, text=True).stdout
+    assert "five" in listing and "available" in listing
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "x"\ndataset = "five"\n[model]\nname = "one_sector"\n'
+                    '[[tariffs]]\nimporter = "USA"\nexporters = "CHN"\nrate = 0.25\n')
+    from tradewar.run import run
+
+    res = run(scen, data=out.parent)
+    assert res.diagnostics.converged and res.countries.loc["CHN", "welfare"] < 0
+
+
+def _small(tmp_path: Path, spec_extra: str = "", rows=None) -> Path:
+    write_code_list(tmp_path / "codes.csv", [(842, "USA", "US", "USA"), (156, "China", "CN", "CHN"),
+                                              (516, "Namibia", "NA", "NAM"), (490, "Other Asia, nes", "", "S19")])
+    rows = rows or [(2023, 842, 156, "010121", 10.0), (2023, 156, 842, "020110", 30.0),
+                    (2023, 516, 842, "010121", 2.0), (2023, 842, 516, "851712", 1.0),
+                    (2023, 490, 842, "851712", 5.0), (2023, 156, 516, "851712", 4.0)]
+    write_baci(tmp_path / "b.csv", pd.DataFrame(rows, columns=["t", "i", "j", "k", "v"]))
+    pd.DataFrame({"iso3": ["USA", "CHN", "NAM", "TWN"], "gdp": [100.0, 80.0, 3.0, 7.0]}).to_csv(tmp_path / "gdp.csv", index=False)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "small"\n[source]\nformat = "baci"\nfiles = ["b.csv"]\ncountry_codes = "codes.csv"\n'
+                    '[gdp]\nfile = "gdp.csv"\n' + spec_extra)
+    return spec
+
+
+def test_builder_options_sectors_tariffs_balancing_domestic(tmp_path):
+    (tmp_path / "conc.csv").write_text("hs6,sector\n010121,agri\n020110,agri\n851712,manuf\n")
+    (tmp_path / "tariffs.csv").write_text("importer,exporter,sector,rate\nUSA,CHN,manuf,0.25\n")
+    spec = _small(tmp_path, '[countries]\nmap = { "490" = "TWN" }\n[sectors]\nconcordance = "conc.csv"\n'
+                            '[tariffs]\nrate = 0.05\nfile = "tariffs.csv"\n[baseline]\nimbalances = "remove"\ndomestic = "gdp"\n')
+    world, report = build_world(spec)
+    assert world.iso3 == ("CHN", "NAM", "TWN", "USA") and world.sectors == ("agri", "manuf")
+    assert world.tariffs[0, 3, 1] == 0.25 and world.tariffs[0, 3, 0] == 0.05 and world.tariffs[3, 3, 0] == 0
+    off = world.flows.sum(axis=2) * (1 - np.eye(4))
+    np.testing.assert_allclose(off.sum(axis=1), off.sum(axis=0), rtol=1e-9)
+    assert any("imbalances removed" in r for r in report) and any("domestic" in r for r in report)
+    assert world.flows[3, 3].sum() == pytest.approx(100.0 - off[3].sum())
+
+
+def test_builder_rest_of_world_gets_unmapped_codes_and_reports_them(tmp_path):
+    spec = _small(tmp_path, '[countries]\nkeep = ["USA", "CHN"]\nrest = "ROW"\n')
+    world, report = build_world(spec)
+    assert world.iso3 == ("USA", "CHN", "ROW")
+    # ROW exports: NAM→USA 2 + S19→USA 5
+    assert world.flows[2, 0, 0] == 7.0 and world.flows[1, 2, 0] == 4.0
+    assert world.gdp[2] == 3.0  # NAM's GDP (the S19 aggregate has none)
+    assert any("490" in line and "ROW" in line for line in report)
+
+
+def test_builder_errors_name_the_problem(tmp_path):
+    spec = _small(tmp_path)
+    with pytest.raises(DataError, match=r"b.csv:line 6:column i.*490.*Other Asia.*map"):
+        build_world(spec)
+    spec = _small(tmp_path, '[countries]\nunmapped = "drop"\n')
+    (tmp_path / "gdp.csv").write_text("iso3,gdp\nUSA,100\nCHN,80\n")
+    with pytest.raises(DataError, match=r"no GDP for \['NAM'\]"):
+        build_world(spec)
+    (tmp_path / "gdp.csv").write_text("iso3,gdp\nUSA,100\nCHN,eighty\nNAM,3\n")
+    with pytest.raises(DataError, match=r"gdp.csv:line 3:column gdp"):
+        build_world(spec)
+    (tmp_path / "conc.csv").write_text("hs6,sector\n010121,agri\n")
+    spec = _small(tmp_path, '[countries]\nunmapped = "drop"\n[sectors]\nconcordance = "conc.csv"\n')
+    (tmp_path / "gdp.csv").write_text("iso3,gdp\nUSA,100\nCHN,80\nNAM,3\n")
+    with pytest.raises(DataError, match=r"b.csv:line 3:column k.*020110.*not in the concordance"):
+        build_world(spec)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[source]\nformat = "gtap"\n')
+    with pytest.raises(DataError, match="source.format"):
+        build_world(bad)
+
+
+def test_cli_data_build_error_exits_2(tmp_path):
+    spec = _small(tmp_path)
+    res = subprocess.run([sys.executable, "-m", "tradewar.cli", "data", "build", str(spec), "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "b.csv:line 6:column i" in res.stderr and not (tmp_path / "o").exists()
