@@ -19,8 +19,7 @@ from tradewar.strategy import Instruments, nash_tariffs, optimal_tariffs, suppor
 @pytest.fixture(scope="module")
 def world():
     info = REGISTRY.info("ossa2014")
-    if info.missing_files(data_dir()):
-        pytest.skip("dataset ossa2014 not available (set TRADEWAR_DATA)")
+    assert not info.missing_files(data_dir()), "dataset ossa2014 not available (set TRADEWAR_DATA)"
     return REGISTRY.load("ossa2014")
 
 

@@ -46,8 +46,8 @@ import pytest
 from tradewar.data.registry import REGISTRY, data_dir, load_event_dataset
 
 ROOT = data_dir()
-pytestmark = pytest.mark.skipif(ROOT is None or REGISTRY.info("us_china_2018_2020").missing_files(ROOT),
-                                reason="us_china_2018_2020 data not available")
+assert ROOT is not None and not REGISTRY.info("us_china_2018_2020").missing_files(ROOT), \
+    "us_china_2018_2020 data not available (set TRADEWAR_DATA)"
 
 STAGES = {  # stage -> a date inside it
     "before July 2018": "2018-06-30",

@@ -11,8 +11,7 @@ from tradewar.errors import ScenarioError
 from tradewar.scenario import Scenario
 
 ROOT = data_dir()
-pytestmark = pytest.mark.skipif(ROOT is None or REGISTRY.info("ossa2014").missing_files(ROOT),
-                                reason="ossa2014 data not available")
+assert ROOT is not None and not REGISTRY.info("ossa2014").missing_files(ROOT), "ossa2014 data not available"
 OSSA = {"name": "ossa2014", "weights": "welfare", "sigma": "sigma_main"}
 
 

@@ -85,6 +85,18 @@ def _header(dataset: str, path: Path) -> list[str]:
 
 def _locate(dataset: str, path: Path, exc: Exception) -> DataError:
     """Find the line and column of a parse error pyarrow reported without them."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = csv.reader(fh)
+            width = len(next(rows))
+            for number, row in enumerate(rows, start=2):
+                if len(row) != width:
+                    return DataError(dataset, f"{path.name}:line {number}",
+                                     f"{len(row)} fields where the header has {width} (t,i,j,k,v,q)")
+    except UnicodeDecodeError:
+        pass  # located below
     try:
         reader = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=500_000, encoding="utf-8",
                              encoding_errors="strict")
@@ -109,7 +121,14 @@ def _locate(dataset: str, path: Path, exc: Exception) -> DataError:
     except pd.errors.ParserError as perr:
         return DataError(dataset, path.name, f"malformed CSV: {perr}")
     except UnicodeDecodeError as uerr:
-        return DataError(dataset, path.name, f"not UTF-8 text (byte {uerr.start}): {uerr.reason}")
+        with open(path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    return DataError(dataset, f"{path.name}:line {number}:byte {bad.start + 1}",
+                                     f"not UTF-8 text ({bad.reason})")
+        return DataError(dataset, path.name, f"not UTF-8 text: {uerr.reason}")
     return DataError(dataset, path.name, f"cannot parse: {exc}")
 
 
@@ -150,6 +169,10 @@ def iter_baci(path: str | Path, dataset: str = "baci", block_size: int = 32 << 2
         k = cols["k"]
         if k.null_count:
             pos = int(np.flatnonzero(k.is_null().to_numpy(zero_copy_only=False))[0])
+            raise DataError(dataset, f"{path.name}:line {line + pos}:column k", "empty product code")
+        blank = [n for n, c in enumerate(k.dictionary.to_pylist()) if not c.strip().strip('"')]
+        if blank:
+            pos = int(np.flatnonzero(np.isin(k.indices.to_numpy(), blank))[0])
             raise DataError(dataset, f"{path.name}:line {line + pos}:column k", "empty product code")
         yield (line, cols["t"].to_numpy(), cols["i"].to_numpy(), cols["j"].to_numpy(),
                k.dictionary.to_pylist(), k.indices.to_numpy(), cols["v"].to_numpy())
@@ -202,7 +225,7 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
     names = {}
     for code, row in codes.iterrows():
         target = row["iso3"]
-        if target is None or target == "":
+        if target is None or pd.isna(target) or target == "":
             if unmapped == "rest":
                 lookup[code] = position[rest]
                 report.append(f"code {code} ({row['name']}, {row['iso3_raw'] or 'no ISO3'}) has no ISO3 code: added to {rest}")
@@ -256,23 +279,23 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
             if (v < 0).any():
                 pos = int(np.flatnonzero(v < 0)[0])
                 raise DataError(dataset, f"{path.name}:line {line + pos}:column v", f"negative value {v[pos]}")
+            problems = []  # (position, column, message): the earliest line is reported
             for name, codes_col in (("i", i), ("j", j)):
                 out = (codes_col < 0) | (codes_col >= max_code)
-                where = np.flatnonzero(out)
-                if not len(where):
-                    where = np.flatnonzero(lookup[codes_col] == -2)
+                where = np.flatnonzero(out | (lookup[np.where(out, 0, codes_col)] == -2))
                 if len(where):
                     pos = int(where[0])
-                    raise DataError(dataset, f"{path.name}:line {line + pos}:column {name}",
-                                    f"country code {int(codes_col[pos])} is not in {code_file}")
-                bad = np.flatnonzero(lookup[codes_col] == -3)
+                    problems.append((pos, name, f"country code {int(codes_col[pos])} is not in {code_file}"))
+                bad = np.flatnonzero(~out & (lookup[np.where(out, 0, codes_col)] == -3))
                 if len(bad):
                     pos = int(bad[0])
                     c = int(codes_col[pos])
-                    raise DataError(dataset, f"{path.name}:line {line + pos}:column {name}",
-                                    f"country code {c} ({codes.loc[c, 'name']}, ISO3 "
+                    problems.append((pos, name, f"country code {c} ({codes.loc[c, 'name']}, ISO3 "
                                     f"{codes.loc[c, 'iso3_raw'] or 'none'}) has no current ISO3 code; map it "
-                                    f"([countries] map = {{\"{c}\" = \"...\"}}), or set countries.rest / unmapped = \"drop\"")
+                                    f"([countries] map = {{\"{c}\" = \"...\"}}), or set countries.rest / unmapped = \"drop\""))
+            if problems:
+                pos, name, message = min(problems)
+                raise DataError(dataset, f"{path.name}:line {line + pos}:column {name}", message)
             ri, rj = lookup[i], lookup[j]
             # product -> sector, through the block's (small) dictionary
             if concordance is not None:

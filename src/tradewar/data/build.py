@@ -5,7 +5,10 @@ Spec (paths relative to the spec file)::
     name = "baci_g7"                       # the dataset name scenarios use
     title = "G7 + rest of world, 2023"     # optional
     [source]
-    format = "baci"
+    format = "baci"                        # or "itpde" (domestic trade kept), "icio" (one table;
+                                           #   GDP = value added), "gtap" (one HAR file; tariffs
+                                           #   from VMSB/VCIF; [gdp] header = "GDP"); units then
+                                           #   million USD
     files = ["BACI_HS22_Y2023_V202501.csv"]
     country_codes = "country_codes_V202501.csv"
     year = 2023                            # optional; required if the files hold several years
@@ -34,7 +37,7 @@ Spec (paths relative to the spec file)::
     file = "tariffs.csv"
     [baseline]
     domestic = "none"                      # "none" (models build it from GDP) | "gdp": GDP − exports
-    imbalances = "keep"                    # "keep" | "remove" (rescale flows so exports = imports)
+    imbalances = "keep"                    # "keep" | "remove" (x_ij d_i / d_j: exports = imports)
     [groups]
     EU27 = ["AUT", "BEL"]
 
@@ -96,74 +99,101 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     src = str(spec_path)
     name = str(spec["name"])
     fmt = _get(spec, "source", "format", None, str, src)
-    if fmt != "baci":
-        raise DataError(src, "source.format", f"supported formats: 'baci'; got {fmt!r}")
+    if fmt not in ("baci", "itpde", "icio", "gtap"):
+        raise DataError(src, "source.format", f"supported formats: 'baci', 'itpde', 'icio', 'gtap'; got {fmt!r}")
     files = _get(spec, "source", "files", None, list, src)
     if not files:
-        raise DataError(src, "source.files", "missing: the BACI trade file(s)")
-    code_file = _get(spec, "source", "country_codes", None, str, src)
-    if not code_file:
-        raise DataError(src, "source.country_codes", "missing: the BACI code list (country_codes_V*.csv)")
-    from tradewar.data.baci import aggregate_baci, read_country_codes
-    from tradewar.data.concordance import read_hs6_concordance
+        raise DataError(src, "source.files", f"missing: the {fmt.upper()} trade file(s)")
+    from tradewar.data.concordance import read_code_file, read_hs6_concordance
 
     overrides = _get(spec, "countries", "map", {}, dict, src)
-    codes = read_country_codes(base / code_file, overrides, dataset=name)
     keep = _get(spec, "countries", "keep", None, list, src)
     rest = _get(spec, "countries", "rest", None, str, src)
-    concordance = None
     conc_file = _get(spec, "sectors", "concordance", None, str, src)
-    if conc_file:
-        concordance = read_hs6_concordance(name, base / conc_file, _get(spec, "sectors", "hs_column", "hs6", str, src),
-                                           _get(spec, "sectors", "sector_column", "sector", str, src))
-    agg = aggregate_baci(
-        [base / f for f in files], codes, keep=keep, rest=rest,
-        unmapped=_get(spec, "countries", "unmapped", None, str, src),
-        concordance=concordance, level=_get(spec, "sectors", "level", "total", str, src),
-        unmapped_products=_get(spec, "sectors", "unmapped", "error", str, src),
-        year=_get(spec, "source", "year", None, int, src),
-        internal=_get(spec, "countries", "internal", "drop", str, src), dataset=name, code_file=code_file,
-    )
-    report = [f"read {agg.rows:,} rows from {len(files)} BACI file(s)"] + agg.report
+    value_added = None
+    base_tariffs = None
+    if fmt == "gtap":
+        from tradewar.data.gtap import aggregate_gtap
+
+        if len(files) != 1:
+            raise DataError(src, "source.files", "a GTAP build reads one base-data HAR file")
+        concordance = None
+        if conc_file:
+            ind_col = _get(spec, "sectors", "industry_column", "comm", str, src)
+            sec_col = _get(spec, "sectors", "sector_column", "sector", str, src)
+            table = read_code_file(name, base / conc_file, [ind_col, sec_col])
+            concordance = dict(zip(table[ind_col], table[sec_col]))
+        agg, base_tariffs, value_added, _ = aggregate_gtap(
+            base / files[0], keep=keep, rest=rest, overrides=overrides, concordance=concordance,
+            gdp_header=_get(spec, "gdp", "header", None, str, src), dataset=name)
+        spec.setdefault("units", "million USD")
+        codes = None
+    elif fmt == "icio":
+        from tradewar.data.icio import aggregate_icio
+
+        if len(files) != 1:
+            raise DataError(src, "source.files", "an ICIO build reads one table (one year)")
+        concordance = None
+        if conc_file:
+            ind_col = _get(spec, "sectors", "industry_column", "industry", str, src)
+            sec_col = _get(spec, "sectors", "sector_column", "sector", str, src)
+            table = read_code_file(name, base / conc_file, [ind_col, sec_col])
+            concordance = dict(zip(table[ind_col], table[sec_col]))
+        agg, value_added = aggregate_icio(base / files[0], keep=keep, rest=rest, overrides=overrides,
+                                          level=_get(spec, "sectors", "level", "industry", str, src),
+                                          concordance=concordance, dataset=name)
+        spec.setdefault("units", "million USD")
+        codes = None
+    elif fmt == "itpde":
+        from tradewar.data.itpde import aggregate_itpde
+
+        concordance = None
+        if conc_file:
+            hs_col = _get(spec, "sectors", "industry_column", "industry_id", str, src)
+            sec_col = _get(spec, "sectors", "sector_column", "sector", str, src)
+            table = read_code_file(name, base / conc_file, [hs_col, sec_col])
+            concordance = dict(zip(table[hs_col], table[sec_col]))
+        agg = aggregate_itpde([base / f for f in files], year=_get(spec, "source", "year", None, int, src),
+                              keep=keep, rest=rest, overrides=overrides,
+                              level=_get(spec, "sectors", "level", "broad_sector", str, src), concordance=concordance,
+                              internal=_get(spec, "countries", "internal", "keep", str, src), dataset=name)
+        spec.setdefault("units", "million USD")
+        codes = None
+    else:
+        code_file = _get(spec, "source", "country_codes", None, str, src)
+        if not code_file:
+            raise DataError(src, "source.country_codes", "missing: the BACI code list (country_codes_V*.csv)")
+        from tradewar.data.baci import aggregate_baci, read_country_codes
+
+        codes = read_country_codes(base / code_file, overrides, dataset=name)
+        concordance = None
+        if conc_file:
+            concordance = read_hs6_concordance(name, base / conc_file,
+                                               _get(spec, "sectors", "hs_column", "hs6", str, src),
+                                               _get(spec, "sectors", "sector_column", "sector", str, src))
+        agg = aggregate_baci(
+            [base / f for f in files], codes, keep=keep, rest=rest,
+            unmapped=_get(spec, "countries", "unmapped", None, str, src),
+            concordance=concordance, level=_get(spec, "sectors", "level", "total", str, src),
+            unmapped_products=_get(spec, "sectors", "unmapped", "error", str, src),
+            year=_get(spec, "source", "year", None, int, src),
+            internal=_get(spec, "countries", "internal", "drop", str, src), dataset=name, code_file=code_file,
+        )
+    report = [f"read {agg.rows:,} rows from {len(files)} {fmt.upper()} file(s)"] + agg.report
     regions, flows = agg.regions, agg.flows
 
     # GDP
     gdp_file = _get(spec, "gdp", "file", None, str, src)
-    if not gdp_file:
+    if not gdp_file and value_added is not None:
+        gdp_file = None
+        report.append("GDP: value added by region from the ICIO table" if fmt == "icio" else
+                      f"GDP: header {spec['gdp']['header']} of the HAR file")
+    elif not gdp_file:
         raise DataError(src, "gdp.file", "missing: a GDP table (iso3, value) in any unit, with gdp.scale")
-    from tradewar.data.concordance import read_code_file
-
-    iso_col = _get(spec, "gdp", "iso3", "iso3", str, src)
-    val_col = _get(spec, "gdp", "value", "gdp", str, src)
-    scale = float(_get(spec, "gdp", "scale", 1.0, (int, float), src))
-    table = read_code_file(name, base / gdp_file, [iso_col, val_col])
-    values = pd.to_numeric(table[val_col], errors="coerce")
-    bad = values.isna() & (table[val_col].fillna("") != "")
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(name, f"{gdp_file}:line {pos + 2}:column {val_col}", f"not a number: {table[val_col].iloc[pos]!r}")
-    if scale <= 0:
-        raise DataError(src, "gdp.scale", f"must be positive, got {scale}")
-    divisor = 1.0 / scale  # 0.001 is not exact in binary: divide by 1000 instead
-    if scale < 1 and abs(divisor - round(divisor)) < 1e-9 * divisor:
-        gdp_of = {str(c).upper(): float(v) / round(divisor) for c, v in zip(table[iso_col], values) if np.isfinite(v)}
+    if gdp_file is None:
+        gdp = [float(value_added[r]) for r in regions]
     else:
-        gdp_of = {str(c).upper(): float(v) * scale for c, v in zip(table[iso_col], values) if np.isfinite(v)}
-    gdp = []
-    rest_members = sorted({c for c in codes["iso3"].dropna() if c not in set(regions)}) if rest else []
-    for r in regions:
-        if rest and r == rest:
-            found = [gdp_of[c] for c in rest_members if c in gdp_of]
-            gdp.append(sum(found))
-            report.append(f"GDP of {rest}: sum over {len(found)} of its {len(rest_members)} countries in {gdp_file}")
-        elif r in gdp_of:
-            gdp.append(gdp_of[r])
-        else:
-            gdp.append(np.nan)
-    missing = [r for r, g in zip(regions, gdp) if not np.isfinite(g)]
-    if missing:
-        raise DataError(name, f"{gdp_file}:{val_col}", f"no GDP for {missing[:8]}{' …' if len(missing) > 8 else ''} "
-                                                     f"({len(missing)} in all)")
+        gdp = _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report)
     countries = pd.DataFrame({"name": [agg.names.get(r, r) for r in regions], "gdp": gdp},
                              index=pd.Index(regions, name="iso3"))
 
@@ -181,6 +211,8 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     # baseline tariffs
     n, S = flows.shape[0], flows.shape[2]
     tariffs = np.full(flows.shape, float(_get(spec, "tariffs", "rate", 0.0, (int, float), src)))
+    if base_tariffs is not None and "rate" not in spec.get("tariffs", {}):
+        tariffs = base_tariffs.copy()
     tariff_file = _get(spec, "tariffs", "file", None, str, src)
     if tariff_file:
         from tradewar.data.csvutil import pairs_to_array, read_csv
@@ -220,10 +252,13 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     if idle:
         raise DataError(name, "flows", f"countries with no trade in the selected year/products: {idle[:8]}")
     groups = {str(k): tuple(v) for k, v in spec.get("groups", {}).items()}
-    region_codes = tuple(r for r in regions if not (len(r) == 3 and r.isupper() and r.isalpha()))
+    from tradewar.data.concordance import iso3_codes
+
+    region_codes = tuple(r for r in regions if r not in iso3_codes())
     world = World(name=name, countries=countries, sectors=tuple(agg.sectors), flows=flows, tariffs=tariffs,
                   groups=groups, units=str(spec.get("units", "thousand USD")),
-                  citation=str(spec.get("citation", "CEPII BACI (Gaulier & Zignago 2010)")),
+                  citation=str(spec.get("citation", "CEPII BACI (Gaulier & Zignago 2010)" if fmt == "baci" else
+                                        "USITC ITPD-E (Borchert, Larch, Shikher & Yotov 2021)")),
                   region_codes=region_codes)
     deficit = world.trade_deficit
     report.append(f"built {world.n_countries} countries × {len(world.sectors)} sectors; trade "
@@ -232,28 +267,80 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     return world, report
 
 
-def remove_imbalances(flows: np.ndarray, tol: float = 1e-10, max_iter: int = 10_000) -> tuple[np.ndarray, str]:
-    """Rescale bilateral flows (RAS) so every country's exports equal its imports (each
-    target the mean of the two); one factor per pair, applied to every sector."""
+def _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report):
+    from tradewar.data.concordance import read_code_file
+
+    iso_col = _get(spec, "gdp", "iso3", "iso3", str, src)
+    val_col = _get(spec, "gdp", "value", "gdp", str, src)
+    scale = float(_get(spec, "gdp", "scale", 1.0, (int, float), src))
+    table = read_code_file(name, base / gdp_file, [iso_col, val_col])
+    values = pd.to_numeric(table[val_col], errors="coerce")
+    bad = values.isna() & (table[val_col].fillna("") != "")
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(name, f"{gdp_file}:line {pos + 2}:column {val_col}", f"not a number: {table[val_col].iloc[pos]!r}")
+    if scale <= 0:
+        raise DataError(src, "gdp.scale", f"must be positive, got {scale}")
+    divisor = 1.0 / scale  # 0.001 is not exact in binary: divide by 1000 instead
+    if scale < 1 and abs(divisor - round(divisor)) < 1e-9 * divisor:
+        gdp_of = {str(c).upper(): float(v) / round(divisor) for c, v in zip(table[iso_col], values) if np.isfinite(v)}
+    else:
+        gdp_of = {str(c).upper(): float(v) * scale for c, v in zip(table[iso_col], values) if np.isfinite(v)}
+    gdp = []
+    if codes is not None:
+        all_codes = set(codes["iso3"].dropna())
+    else:
+        all_codes = {c for c in gdp_of if c not in set(regions)}  # ITPD-E: every GDP entry not kept
+    rest_members = sorted(c for c in all_codes if c not in set(regions)) if rest else []
+    for r in regions:
+        if rest and r == rest:
+            found = [gdp_of[c] for c in rest_members if c in gdp_of]
+            gdp.append(sum(found))
+            report.append(f"GDP of {rest}: sum over {len(found)} of its {len(rest_members)} countries in {gdp_file}")
+        elif r in gdp_of:
+            gdp.append(gdp_of[r])
+        else:
+            gdp.append(np.nan)
+    missing = [r for r, g in zip(regions, gdp) if not np.isfinite(g)]
+    if missing:
+        raise DataError(name, f"{gdp_file}:{val_col}", f"no GDP for {missing[:8]}{' …' if len(missing) > 8 else ''} "
+                                                     f"({len(missing)} in all)")
+    return gdp
+
+
+def remove_imbalances(flows: np.ndarray, tol: float = 1e-12, max_sweeps: int = 100_000) -> tuple[np.ndarray, str]:
+    """Rescale bilateral flows so every country's exports equal its imports: x'_ij = d_i x_ij / d_j
+    (matrix balancing, Osborne's iteration), one factor per pair applied to every sector.
+    Possible exactly when the trade graph is strongly connected (each country can reach every
+    other through export links); otherwise the countries that break it are named."""
+    from scipy.sparse.csgraph import connected_components
+
     n = flows.shape[0]
-    total = flows.sum(axis=2)
-    off = total * (1 - np.eye(n))
-    target = (off.sum(axis=1) + off.sum(axis=0)) / 2
+    off = flows.sum(axis=2) * (1 - np.eye(n))
+    count, label = connected_components(off > 0, directed=True, connection="strong")
+    if count > 1:
+        sizes = np.bincount(label)
+        small = [i for i in range(n) if sizes[label[i]] < sizes.max()]
+        raise DataError("baseline", "imbalances", f"cannot balance: countries at positions {small[:8]} only export "
+                                                  f"or only import within their group; aggregate them into a "
+                                                  f"region or keep imbalances")
     scaled = off.copy()
-    for it in range(max_iter):
-        rows = scaled.sum(axis=1)
-        scaled *= np.divide(target, rows, out=np.ones(n), where=rows > 0)[:, None]
-        cols = scaled.sum(axis=0)
-        scaled *= np.divide(target, cols, out=np.ones(n), where=cols > 0)[None, :]
+    scale = max(off.sum(axis=1).max(), 1e-300)
+    for sweep in range(max_sweeps):
+        for i in range(n):
+            f = np.sqrt(scaled[:, i].sum() / scaled[i].sum())
+            scaled[i] *= f
+            scaled[:, i] /= f
         gap = np.abs(scaled.sum(axis=1) - scaled.sum(axis=0)).max()
-        if gap <= tol * max(target.max(), 1.0):
+        if gap <= tol * scale:
             break
     else:
-        raise DataError("baseline", "imbalances", f"could not remove imbalances (gap {gap:g} after {max_iter} rounds)")
+        raise DataError("baseline", "imbalances", f"could not remove imbalances (gap {gap:g} after {max_sweeps} sweeps)")
     factor = np.divide(scaled, off, out=np.ones_like(off), where=off > 0)
     out = flows * factor[:, :, None]
     change = np.abs(out - flows).sum() / max(flows.sum(), 1e-300)
-    return out, f"imbalances removed (RAS, {it + 1} rounds): {100 * change:.2f}% of trade moved"
+    return out, (f"imbalances removed (matrix balancing, {sweep + 1} sweeps): {100 * change:.2f}% of trade moved; "
+                 f"total trade {flows.sum():,.0f} → {out.sum():,.0f}")
 
 
 def fill_domestic(flows: np.ndarray, gdp: np.ndarray, regions: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -55,7 +55,7 @@ def _sha256(path: Path) -> str:
 
 
 def fetch(name: str, dest: str | Path | None = None, data: str | Path | None = None, *, timeout: float = 10.0,
-          echo: Callable[[str], None] = print, opener=urllib.request.urlopen) -> Path:
+          echo: Callable[[str], None] = print, opener=None) -> Path:
     """Download source ``name`` into ``dest``; raise a DataError saying what to do when it cannot."""
     if name not in SOURCES:
         raise DataError(name, "source", f"unknown public source; known: {', '.join(sorted(SOURCES))}")
@@ -76,6 +76,7 @@ def fetch(name: str, dest: str | Path | None = None, data: str | Path | None = N
         if _sha256(target) == want:
             echo(f"{target} already present, checksum ok")
             return target
+    opener = opener or urllib.request.urlopen
     echo(f"downloading {src.title} from {src.url} (timeout {timeout:g} s) …")
     try:
         response = opener(urllib.request.Request(src.url, headers={"User-Agent": "tradewar"}), timeout=timeout)

@@ -1,0 +1,70 @@
+"""OECD ICIO loader on a small table in the publisher's layout (CN1/CN2 split, ROW, final demand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradewar.data.icio import aggregate_icio
+from tradewar.errors import DataError
+
+
+def write_icio(tmp_path, bad: str | None = None, code: str = "CN1"):
+    rng = np.random.default_rng(1)
+    inds = ["A01_02", "C10T12"]
+    users = [f"{c}_{i}" for c in ("AUS", code, "CN2", "USA", "ROW") for i in inds]
+    final = [f"{c}_{f}" for c in ("AUS", "CHN", "USA", "ROW") for f in ("HFCE", "GFCF")]
+    z = pd.DataFrame(rng.integers(1, 100, (len(users), len(users) + len(final))).astype(float),
+                     index=users, columns=users + final)
+    extra = pd.DataFrame(rng.integers(1, 100, (3, z.shape[1])).astype(float), index=["TLS", "VA", "OUT"],
+                         columns=z.columns)
+    table = pd.concat([z, extra])
+    table["OUT"] = table.sum(axis=1)
+    table.index.name = "V1"
+    table = table.astype(object)
+    if bad:
+        table.iat[2, 3] = bad
+    table.to_csv(tmp_path / "ICIO2023_2019.csv")
+    return tmp_path / "ICIO2023_2019.csv", z, extra
+
+
+def test_icio_sales_by_destination_with_china_merged(tmp_path):
+    path, z, extra = write_icio(tmp_path)
+    agg, va = aggregate_icio(path)
+    assert agg.regions == ["AUS", "CHN", "USA", "ROW"] and agg.sectors == ["A01_02", "C10T12"]
+    country = lambda label: {"CN1": "CHN", "CN2": "CHN"}.get(label[:3], label[:3])  # noqa: E731
+    expected = z.T.groupby(country).sum().T  # by importer
+    sold = expected.groupby([z.index.map(country), z.index.str[4:]]).sum()
+    assert agg.flows[1, 2, 0] == sold.loc[("CHN", "A01_02"), "USA"]
+    assert agg.flows[1, 1, 1] == sold.loc[("CHN", "C10T12"), "CHN"]  # domestic, incl. CN1 -> CN2
+    assert agg.flows.sum() == z.to_numpy().sum()
+    va_chn = extra.loc["VA", [c for c in z.index if c[:3] in ("CN1", "CN2")]].sum()
+    assert va["CHN"] == va_chn and any("CN1" in r for r in agg.report)
+    small, _ = aggregate_icio(path, keep=["USA", "CHN"], rest="ROW", level="total")
+    assert small.regions == ["USA", "CHN", "ROW"] and small.flows.sum() == z.to_numpy().sum()
+
+
+def test_icio_errors(tmp_path):
+    path, _, _ = write_icio(tmp_path, bad="n/a")
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 4:column CN1_C10T12.*not a number: 'n/a'"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path, code="ZZ1")
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 4.*'ZZ1'"):
+        aggregate_icio(path)
+
+
+def test_icio_through_the_builder_gdp_from_value_added(tmp_path):
+    from tradewar.data.build import build, read_world_folder
+
+    path, z, extra = write_icio(tmp_path)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "icio_small"\n[source]\nformat = "icio"\nfiles = ["ICIO2023_2019.csv"]\n'
+                    '[countries]\nkeep = ["USA", "CHN", "AUS"]\nrest = "ROW"\n')
+    world, folder, report = build(spec, tmp_path / "out")
+    assert world.iso3 == ("USA", "CHN", "AUS", "ROW") and world.units == "million USD"
+    assert world.region_codes == ("ROW",) and world.flows[1, 1].sum() > 0  # domestic sales kept
+    assert any("value added" in r for r in report)
+    back = read_world_folder(folder)
+    np.testing.assert_array_equal(back.flows, world.flows)
+    np.testing.assert_array_equal(back.gdp, world.gdp)
