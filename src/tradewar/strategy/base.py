@@ -100,13 +100,18 @@ class Instruments:
     ``discriminatory``: t[i, j, s] for every partner i ≠ j and sector s ((N−1)·S variables,
     partner-major); ``mfn``: one rate per sector applied to every partner (S variables);
     ``uniform``: one rate for every partner and sector (1 variable).
+    ``against`` (positions) limits the partners whose goods the country taxes (e.g. a US–China
+    war: each side sets only its tariffs on the other); the other tariffs stay as they are.
     """
 
-    def __init__(self, n: int, n_sectors: int, country: int, restriction: str):
+    def __init__(self, n: int, n_sectors: int, country: int, restriction: str, against=None):
         if restriction not in RESTRICTIONS:
             raise ValueError(f"restriction must be one of {list(RESTRICTIONS)}, not {restriction!r}")
         self.country, self.restriction = country, restriction
-        self.partners = np.array([i for i in range(n) if i != country])
+        pool = range(n) if against is None else sorted(set(int(a) for a in against))
+        self.partners = np.array([i for i in pool if i != country])
+        if not len(self.partners):
+            raise ValueError("a country needs at least one partner to set tariffs on")
         self.n_sectors = n_sectors
 
     @property

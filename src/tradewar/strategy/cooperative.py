@@ -63,9 +63,9 @@ class CooperativeTariffs:
 class _Vars:
     """The players' tariffs as one vector (the concatenated instruments of each player)."""
 
-    def __init__(self, shape, players: list[int], restriction: str):
+    def __init__(self, shape, players: list[int], restriction: str, against=None):
         n, _, n_s = shape
-        self.inst = [Instruments(n, n_s, j, restriction) for j in players]
+        self.inst = [Instruments(n, n_s, j, restriction, against) for j in players]
         self.sizes = np.cumsum([0] + [i.size for i in self.inst])
 
     def get(self, t):
@@ -87,11 +87,12 @@ def cooperative_tariffs(model: WelfareModel, players: Sequence[str] | None = Non
                         objective: str = "equal_gains", threat: np.ndarray | None = None,
                         start: np.ndarray | None = None, bounds: tuple[float, float] = BOUNDS,
                         tol: float = 1e-7, gtol: float = 1e-7, ftol: float = 1e-13, max_outer: int = 30,
-                        max_iter: int = 3000,
+                        max_iter: int = 3000, against: Sequence[str] | None = None,
                         progress: Callable[[Round], None] | None = None) -> CooperativeTariffs:
     """Cooperative tariffs of ``players`` (default: all), the others' tariffs at ``tariffs``
     (default: the model's baseline), searched from ``start`` (a full tariff array; default
     ``tariffs``). ``threat``: Ĝ per country at the threat point (needed for Nash bargaining).
+    ``against``: players negotiate only their tariffs on these exporters.
     ``progress(Round)`` is called after every outer round."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {list(OBJECTIVES)}, not {objective!r}")
@@ -102,7 +103,7 @@ def cooperative_tariffs(model: WelfareModel, players: Sequence[str] | None = Non
     players = tuple(codes if players is None else players)
     idx = np.array([codes.index(p) for p in players])
     fixed = np.array(model.baseline_tariffs if tariffs is None else tariffs, float)
-    V = _Vars(fixed.shape, list(idx), restriction)
+    V = _Vars(fixed.shape, list(idx), restriction, None if against is None else [codes.index(a) for a in against])
     lo, hi = bounds
     v = np.clip(V.get(fixed if start is None else np.asarray(start, float)), lo, hi)
     counts = Counts(optimisations=1)

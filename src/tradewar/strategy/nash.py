@@ -60,11 +60,13 @@ class NashEquilibrium:
 def nash_tariffs(model: WelfareModel, players: Sequence[str] | None = None, *, tariffs: np.ndarray | None = None,
                  restriction: str = "discriminatory", start: np.ndarray | None = None,
                  bounds: tuple[float, float] = BOUNDS, rule: str = "max", tol: float | None = None,
-                 max_rounds: int | None = None, check: bool = True,
+                 max_rounds: int | None = None, check: bool = True, against: Sequence[str] | None = None,
                  progress: Callable[[Round], None] | None = None, **optimal_options) -> NashEquilibrium:
     """Nash tariffs of ``players`` (default: every country), the others' tariffs fixed at
     ``tariffs`` (default: the baseline). Best responses start from ``start`` (a full tariff
-    array; default ``tariffs``). ``progress(Round)`` is called after every round."""
+    array; default ``tariffs``). ``against``: players set only their tariffs on these exporters
+    (e.g. ``players = against = ["USA", "CHN"]``: a bilateral war). ``progress(Round)`` is called
+    after every round."""
     t0 = time.perf_counter()
     codes = list(model.countries)
     players = tuple(codes if players is None else players)
@@ -76,9 +78,11 @@ def nash_tariffs(model: WelfareModel, players: Sequence[str] | None = None, *, t
     fixed = np.array(model.baseline_tariffs if tariffs is None else tariffs, float)
     current = np.array(fixed if start is None else start, float)
     mask = np.zeros(current.shape, bool)
+    rows = list(range(len(codes))) if against is None else [codes.index(a) for a in against]
     for j in idx:
-        mask[:, j, :] = True
+        mask[rows, j, :] = True
         mask[j, j, :] = False
+    optimal_options = {**optimal_options, "against": against}
     current = np.where(mask, np.clip(current, *bounds), fixed)     # non-players keep ``tariffs``
     counts = Counts()
     rounds: list[Round] = []

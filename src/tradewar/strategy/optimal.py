@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 from scipy.optimize import minimize
@@ -69,12 +70,13 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
                     restriction: str = "discriminatory", start: np.ndarray | None = None,
                     bounds: tuple[float, float] = BOUNDS, step_tol: float = 1e-7,
                     first_gtol: float = 1e-7, max_iter: int = 5000, max_restarts: int = 3,
-                    max_polish: int = 200, search: str = "local") -> OptimalTariffs:
+                    max_polish: int = 200, search: str = "local",
+                    against: Sequence[str] | None = None) -> OptimalTariffs:
     """Country ``country``'s optimal tariffs given the others' in ``tariffs`` (default: the
     model's baseline tariffs).
 
     ``restriction``: ``"discriminatory"`` (one rate per partner and sector) or ``"mfn"`` (one
-    rate per sector for all partners). The search starts from the country's own tariffs in
+    rate per sector for all partners); ``against``: only the tariffs on these exporters. The search starts from the country's own tariffs in
     ``start`` (a full tariff array), else in ``tariffs`` (for MFN: their mean over partners),
     clipped to ``bounds``. A first L-BFGS-B pass stops at a projected gradient of
     ``first_gtol``; then (models with a curvature hint) rescaled restarts and the polish run
@@ -83,7 +85,7 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
     if search not in ("local", "prohibitive"):
         raise ValueError(f"search must be 'local' or 'prohibitive', not {search!r}")
     local = dict(restriction=restriction, bounds=bounds, step_tol=step_tol, first_gtol=first_gtol,
-                 max_iter=max_iter, max_restarts=max_restarts, max_polish=max_polish)
+                 max_iter=max_iter, max_restarts=max_restarts, max_polish=max_polish, against=against)
     if search == "prohibitive":
         return _prohibitive_search(model, country, tariffs, start, local)
     t0 = time.perf_counter()
@@ -91,7 +93,8 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
     j = codes.index(country) if isinstance(country, str) else int(country)
     base = np.array(model.baseline_tariffs if tariffs is None else tariffs, float)
     n, _, n_s = base.shape
-    inst = Instruments(n, n_s, j, restriction)
+    inst = Instruments(n, n_s, j, restriction,
+                       None if against is None else [codes.index(a) for a in against])
     lo, hi = bounds
     v = np.clip(inst.get(base if start is None else np.asarray(start, float)), lo, hi)
     counts = Counts(optimisations=1)

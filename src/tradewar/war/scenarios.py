@@ -194,7 +194,7 @@ def run_timeline(world: str = "ossa2014", dates=None, include_seed: bool = True,
     change of third countries' exports to the US and to China (%, trade diversion), and the US
     bilateral balance with China (USD bn, model units: 2007 flows for ossa2014, 2023 for
     ignatenko2025). ``compare=True`` adds the model's bilateral Nash war and talks for comparison
-    (:mod:`tradewar.war.bilateral`). ``phase_one=True`` adds Phase One's purchase commitments from
+    (the strategy layer with `against`: each side sets only its tariffs on the other). ``phase_one=True`` adds Phase One's purchase commitments from
     2020-02-14 (:func:`phase_one_commitments`); column ``phase_one_shadow_pct`` then holds the
     shadow tariff-equivalent of each commitment (``;``-separated, percent)."""
     from tradewar.run import run as run_scenario
@@ -257,7 +257,8 @@ def compare_with_strategies(world: str, timeline: TimelineRun, data=None):
         return pd.DataFrame(rows).T, notes
     from tradewar.policy import Policy
     from tradewar.run import model_for
-    from tradewar.war.bilateral import bilateral_nash, bilateral_talks
+    from tradewar.strategy.cooperative import cooperative_tariffs
+    from tradewar.strategy.nash import nash_tariffs
 
     base = Scenario.from_dict({"name": "war-base", "dataset": world, "model": _model(world)}, source="<war>")
     mdl = model_for(base, data)
@@ -265,16 +266,23 @@ def compare_with_strategies(world: str, timeline: TimelineRun, data=None):
     iu, ic = codes.index(US), codes.index(CN)
     keys = ("welfare_USA", "welfare_CHN", "welfare_rest", "us_imports_from_chn", "chn_imports_from_usa",
             "third_exports_to_usa")
-    for label, solver in (("model: US–China Nash war (bilateral tariffs)", bilateral_nash),
-                          ("model: US–China talks (Nash bargaining, bilateral tariffs)", bilateral_talks)):
-        res = solver(mdl)
+    pair = [US, CN]
+    threat = np.asarray(mdl.government_welfare(np.array(mdl.baseline_tariffs)), float)
+    strategies = (
+        ("model: US–China Nash war (bilateral tariffs)",
+         lambda: nash_tariffs(mdl, pair, against=pair, check=False)),
+        ("model: US–China talks (Nash bargaining, bilateral tariffs)",
+         lambda: cooperative_tariffs(mdl, pair, against=pair, objective="nash_bargaining", threat=threat)),
+    )
+    for label, strategy in strategies:
+        res = strategy()
         out = mdl.solve(Policy.baseline(mdl.world).with_tariffs(res.tariffs), scenario=label)
         m = _metrics(out, _scale(out.units))
         row = {k: m[k] for k in keys}
         row["us_tariff_increment"] = 100 * float(np.mean(res.tariffs[ic, iu] - mdl.world.tariffs[ic, iu]))
         row["cn_tariff_increment"] = 100 * float(np.mean(res.tariffs[iu, ic] - mdl.world.tariffs[iu, ic]))
         rows[label] = pd.Series(row)
-        notes.append(f"{label}: {res.rounds} rounds/iterations, converged={res.converged}")
+        notes.append(f"{label}: {len(res.rounds)} rounds, converged={res.converged}")
     notes.append("model strategies: USA and CHN choose only their 33 sector tariffs on each other, bounds [0, 10], "
                  "other tariffs at the 2007 baseline; tariff increments are simple means over sectors, pp; "
                  "the actual war's rows have trade-weighted war duties (us_avg/cn_avg in the timeline table)")
