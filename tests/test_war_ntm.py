@@ -1,4 +1,4 @@
-"""Non-tariff measures (tradewar.war.ntm): export controls and purchase commitments in the
+"""Non-tariff measures (tradewar.measures): export controls and purchase commitments in the
 scenario format, on the Ossa and the 194-country worlds, and Phase One's purchase goals."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_purchase_commitment_holds_target_and_reports_shadow_wedge():
     from tradewar.data import load_dataset
     from tradewar.policy import resolve
     from tradewar.run import model_for
-    from tradewar.war.ntm import apply_purchase_commitments
+    from tradewar.measures import apply_purchase_commitments
 
     sectors = ["osd", "gro", "wht", "v_f"]
     sc = Scenario.from_dict({"name": "pc", "dataset": "ossa2014", "model": OSSA,

@@ -169,7 +169,7 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
             t[target, by, :] = rate
             notes.append(f"optimal retaliation against {world.iso3[target]} = {rate:.5f}")
     if scenario.export_controls:
-        from tradewar.war.ntm import apply_export_controls
+        from tradewar.measures import apply_export_controls
 
         t = apply_export_controls(scenario, world, t, notes)
     partner = None

@@ -98,7 +98,7 @@ def run(ref: str | os.PathLike | Scenario, data: str | os.PathLike | None = None
         # a cooperative strategy may re-base the model at its starting point
         policy, model = resolve_strategies(scenario, model, policy, progress)
     if scenario.purchase_commitments:
-        from tradewar.war.ntm import apply_purchase_commitments
+        from tradewar.measures import apply_purchase_commitments
 
         policy, _ = apply_purchase_commitments(scenario, model, policy)
     return model.solve(policy, scenario=scenario.name)

@@ -35,7 +35,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from tradewar.errors import ScenarioError
 
@@ -218,7 +218,7 @@ class Strategy(_Strict):
 class ExportControl(_Strict):
     """A trade cost on the route ``exporter`` → ``importers`` in ``sectors``, entered as its
     tariff-equivalent: ``kind = "prohibitive"`` (1000%) or ``"iceberg"`` with ``cost`` (a
-    fraction). See :mod:`tradewar.war.ntm`."""
+    fraction). See :mod:`tradewar.measures`."""
 
     exporter: CountrySelector
     importers: CountrySelector = "all"
@@ -244,7 +244,7 @@ class ExportControl(_Strict):
 
 class PurchaseCommitment(_Strict):
     """``importer``'s purchases from ``partner`` in ``sectors`` held at ``target`` × baseline,
-    met by a shadow ad-valorem wedge on those purchases (reported; see :mod:`tradewar.war.ntm`)."""
+    met by a shadow ad-valorem wedge on those purchases (reported; see :mod:`tradewar.measures`)."""
 
     importer: str
     partner: str
@@ -279,6 +279,55 @@ class ModelSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class Uncertainty(_Strict):
+    """The distribution of one model parameter for Monte Carlo runs (``tradewar mc``):
+    ``dist = "normal"`` with ``mean`` and ``sd`` (truncated to [``low``, ``high``] when given),
+    ``dist = "uniform"`` on [``low``, ``high``], or ``values = [...]`` (user samples, drawn with
+    replacement; ``dist = "values"`` may be omitted)."""
+
+    dist: Literal["normal", "uniform", "values"] | None = None
+    mean: float | None = Field(default=None, allow_inf_nan=False)
+    sd: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
+    values: list[float] | None = Field(default=None, min_length=1)
+
+    @field_validator("mean", "sd", "low", "high", mode="before")
+    @classmethod
+    def _numbers(cls, v):
+        return _no_bool_or_text(v)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _value_numbers(cls, v):
+        if isinstance(v, list):
+            for x in v:
+                _no_bool_or_text(x)
+        return v
+
+    @model_validator(mode="after")
+    def _complete(self):
+        dist = self.dist or ("values" if self.values is not None else None)
+        if dist is None:
+            raise ValueError('needs dist = "normal" (mean, sd), "uniform" (low, high) or values = [...]')
+        needs = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "values": ("values",)}[dist]
+        missing = [k for k in needs if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"dist {dist!r} needs {' and '.join(missing)}")
+        unused = {"normal": ("values",), "uniform": ("mean", "sd", "values"),
+                  "values": ("mean", "sd", "low", "high")}[dist]
+        extra = [k for k in unused if getattr(self, k) is not None]
+        if extra:
+            raise ValueError(f"{', '.join(extra)} not used with dist {dist!r}")
+        if self.low is not None and self.high is not None and self.high <= self.low:
+            raise ValueError(f"high = {self.high} must exceed low = {self.low}")
+        if dist == "normal" and self.low is not None and self.high is not None and not (
+                self.low - 8 * self.sd < self.mean < self.high + 8 * self.sd):
+            raise ValueError(f"mean = {self.mean} lies too far outside [low, high] to draw from")
+        object.__setattr__(self, "dist", dist)
+        return self
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1)
     title: str = ""
@@ -289,8 +338,9 @@ class Scenario(_Strict):
     tariffs: list[TariffMeasure] = []
     retaliation: list[Retaliation] = []
     strategy: list[Strategy] = []
-    export_controls: list[ExportControl] = []          # non-tariff measures (tradewar.war.ntm)
+    export_controls: list[ExportControl] = []          # non-tariff measures (tradewar.measures)
     purchase_commitments: list[PurchaseCommitment] = []
+    uncertainty: dict[str, Uncertainty] = {}           # parameter distributions (tradewar.montecarlo)
     source: str = Field(default="", exclude=True)
 
     @classmethod

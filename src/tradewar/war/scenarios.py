@@ -98,7 +98,7 @@ def scenario_at(date, world: str = "ossa2014", name: str | None = None, extra_ta
     """A Scenario with the war's tariffs at ``date`` on ``world`` (see the module docstring);
     ``extra_tariffs`` (scenario ``[[tariffs]]`` tables) are appended after the war's;
     ``phase_one=True`` adds Phase One's purchase commitments (:func:`phase_one_commitments`);
-    ``export_controls``: ``[[export_controls]]`` tables (:mod:`tradewar.war.ntm`)."""
+    ``export_controls``: ``[[export_controls]]`` tables (:mod:`tradewar.measures`)."""
     d = resolve_date(date)
     if world not in WORLDS:
         raise TradewarError(f"world {world!r}: use one of {list(WORLDS)}")
