@@ -89,8 +89,8 @@ class TariffMeasure(_Strict):
             key = "array" if "array" in v else "column"
             extra = sorted(set(v) - {key})
             if extra or not isinstance(v.get(key), str) or not v.get(key):
-                raise ValueError(f"a rate table must be exactly {{ column = \"<dataset column>\" }} or "
-                                 f"{{ array = \"<dataset bilateral array>\" }}"
+                raise ValueError("a rate table must be exactly { column = \"<dataset column>\" } or "
+                                 "{ array = \"<dataset bilateral array>\" }"
                                  + (f"; unknown key(s) {extra}" if extra else ""))
         elif not isinstance(v, (int, float, str, ColumnRate, ArrayRate)):
             raise ValueError(f"must be {_RATE_FORMS}")

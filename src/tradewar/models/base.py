@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tradewar.errors import ParameterError, ScenarioError
+import numpy as np
+import pandas as pd
+
+from tradewar.errors import DataError, ParameterError, ScenarioError
 from tradewar.outcome import Outcome
 from tradewar.policy import Policy
 from tradewar.world import World
@@ -44,3 +47,25 @@ def build_model(name: str, world: World, parameters: dict, source: str = "") -> 
         raise ScenarioError(source, exc.field, f"{problem} (got {exc.value!r})") from None
     except TypeError as exc:
         raise ScenarioError(source, "model", f"{exc}") from None
+
+
+def sector_parameter(world: World, value, field: str, lower: float, what: str) -> np.ndarray:
+    """A per-sector parameter (e.g. a trade elasticity): one number for every sector, or the name
+    of a column of the dataset's sector data; every value must be finite and > ``lower``."""
+    n_s = len(world.sectors)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not (np.isfinite(value) and value > lower):
+            raise ParameterError(field, value, f"{what} must be a finite number > {lower:g}")
+        return np.full(n_s, float(value))
+    if not isinstance(value, str):
+        raise ParameterError(field, value, f"must be a column of the dataset's sector data or a number > {lower:g}")
+    data = world.sector_data
+    if data is None or value not in data.columns:
+        have = [] if data is None else list(data.columns)
+        raise ParameterError(field, value, f"dataset {world.name!r} has no such per-sector column; "
+                                           f"available: {have or 'none (give a number)'}")
+    values = pd.to_numeric(data[value], errors="coerce").to_numpy(dtype=float)
+    bad = [s for s, v in zip(world.sectors, values) if not (np.isfinite(v) and v > lower)]
+    if bad:
+        raise DataError(world.name, f"sector_data.{value}", f"{what} must be a number > {lower:g}; not so for {bad[:8]}")
+    return values

@@ -37,6 +37,7 @@ import pandas as pd
 import xarray as xr
 
 from tradewar.errors import ConvergenceError, DataError, ParameterError
+from tradewar.models.base import sector_parameter
 from tradewar.models import cp2015 as eq
 from tradewar.models import cp2015_gradients as grad
 from tradewar.outcome import Outcome, bilateral_dataset
@@ -227,23 +228,7 @@ class CPModel:
 
 
 def _theta(world: World, theta) -> np.ndarray:
-    n_s = len(world.sectors)
-    if isinstance(theta, (int, float)) and not isinstance(theta, bool):
-        if not (np.isfinite(theta) and theta > 0):
-            raise ParameterError("model.theta", theta, "a trade elasticity must be a finite number > 0")
-        return np.full(n_s, float(theta))
-    if not isinstance(theta, str):
-        raise ParameterError("model.theta", theta, "must be a column of the dataset's sector data or a number > 0")
-    data = world.sector_data
-    if data is None or theta not in data.columns:
-        have = [] if data is None else list(data.columns)
-        raise ParameterError("model.theta", theta, f"dataset {world.name!r} has no such per-sector column; "
-                                                   f"available: {have or 'none (give a number)'}")
-    values = pd.to_numeric(data[theta], errors="coerce").to_numpy(dtype=float)
-    bad = [s for s, v in zip(world.sectors, values) if not (np.isfinite(v) and v > 0)]
-    if bad:
-        raise DataError(world.name, f"sector_data.{theta}", f"trade elasticities must be numbers > 0; not so for {bad[:8]}")
-    return values
+    return sector_parameter(world, theta, "model.theta", 0.0, "a trade elasticity")
 
 
 def _metrics(b: eq.Baseline, ref: eq.Solution, sol: eq.Solution, tot: np.ndarray, vot: np.ndarray) -> pd.DataFrame:

@@ -15,7 +15,7 @@ N×N LU instead of a 3N×3N one; :meth:`OneSectorSystem.jacobian` gives the full
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np

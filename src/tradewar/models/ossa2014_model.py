@@ -35,6 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from tradewar.errors import ConvergenceError, DataError, ParameterError
+from tradewar.models.base import sector_parameter
 from tradewar.models import ossa2014 as eq
 from tradewar.models import ossa2014_gradients as grad
 from tradewar.outcome import Outcome, bilateral_dataset
@@ -195,23 +196,7 @@ class OssaModel:
 
 
 def _sigma(world: World, sigma) -> np.ndarray:
-    n_s = len(world.sectors)
-    if isinstance(sigma, (int, float)) and not isinstance(sigma, bool):
-        if not (np.isfinite(sigma) and sigma > 1.0):
-            raise ParameterError("model.sigma", sigma, "an elasticity of substitution must be a finite number > 1")
-        return np.full(n_s, float(sigma))
-    if not isinstance(sigma, str):
-        raise ParameterError("model.sigma", sigma, "must be a column of the dataset's sector data or a number > 1")
-    data = world.sector_data
-    if data is None or sigma not in data.columns:
-        have = [] if data is None else [c for c in data.columns if c.startswith("sigma")]
-        raise ParameterError("model.sigma", sigma, f"dataset {world.name!r} has no such per-sector column; "
-                                                   f"available: {have or 'none (give a number)'}")
-    values = pd.to_numeric(data[sigma], errors="coerce").to_numpy(dtype=float)
-    bad = [s for s, v in zip(world.sectors, values) if not (np.isfinite(v) and v > 1.0)]
-    if bad:
-        raise DataError(world.name, f"sector_data.{sigma}", f"elasticities must be numbers > 1; not so for {bad[:8]}")
-    return values
+    return sector_parameter(world, sigma, "model.sigma", 1.0, "an elasticity of substitution")
 
 
 def _lambda(world: World) -> np.ndarray:

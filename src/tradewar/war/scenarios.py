@@ -242,7 +242,6 @@ def compare_with_strategies(world: str, timeline: TimelineRun, data=None):
     """The actual war (the timeline's peak and last steps) next to the model's Nash war of all
     players and, if the strategy layer offers it, cooperative talks (equal gains), on the same
     world. Only the Ossa world has the welfare interface these need."""
-    from tradewar.run import run as run_scenario
 
     notes = []
     rows = {}
