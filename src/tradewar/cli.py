@@ -171,6 +171,33 @@ def _mount_data() -> None:
 _mount_data()
 
 
+def _mount_mc() -> None:
+    from tradewar.montecarlo import register
+
+    register(app)  # `tradewar mc SCENARIO --draws N [--scheduler ADDR]`
+
+
+_mount_mc()
+
+
+def _mount_sweep() -> None:
+    from tradewar.sweep import register
+
+    register(app)  # `tradewar sweep SCENARIO --vary tariffs[0].rate=0:1:11 [--chart out.png]`
+
+
+_mount_sweep()
+
+
+def _mount_serve() -> None:
+    from tradewar.service.cli import register
+
+    register(app)  # `tradewar serve [--host 127.0.0.1] [--port 8000] [--store runs.duckdb] [--token T]`
+
+
+_mount_serve()
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)
