@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tradewar.data.concordance import normalise_iso3, read_code_file
+from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
 COLUMNS = ("t", "i", "j", "k", "v", "q")
@@ -71,16 +72,7 @@ class BaciAggregate:
 
 
 def _header(dataset: str, path: Path) -> list[str]:
-    if not path.is_file():
-        raise DataError(dataset, path.name, f"file not found: {path}")
-    with open(path, "rb") as fh:
-        first = fh.readline().decode("utf-8-sig", errors="replace").strip()
-    names = [c.strip().strip('"') for c in first.split(",")]
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        raise DataError(dataset, f"{path.name}:line 1", f"missing column(s) {missing}; found {names} "
-                                                       f"(a BACI file has columns t,i,j,k,v,q)")
-    return names
+    return read_header(dataset, path, COLUMNS, " (a BACI file has columns t,i,j,k,v,q)")
 
 
 def _locate(dataset: str, path: Path, exc: Exception) -> DataError:

@@ -112,17 +112,23 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     conc_file = _get(spec, "sectors", "concordance", None, str, src)
     value_added = None
     base_tariffs = None
+
+    def industry_concordance(default_column: str) -> dict | None:
+        """The user's industry → sector concordance ([sectors] concordance, industry_column,
+        sector_column), or None."""
+        if not conc_file:
+            return None
+        ind_col = _get(spec, "sectors", "industry_column", default_column, str, src)
+        sec_col = _get(spec, "sectors", "sector_column", "sector", str, src)
+        table = read_code_file(name, base / conc_file, [ind_col, sec_col])
+        return dict(zip(table[ind_col], table[sec_col]))
+
     if fmt == "gtap":
         from tradewar.data.gtap import aggregate_gtap
 
         if len(files) != 1:
             raise DataError(src, "source.files", "a GTAP build reads one base-data HAR file")
-        concordance = None
-        if conc_file:
-            ind_col = _get(spec, "sectors", "industry_column", "comm", str, src)
-            sec_col = _get(spec, "sectors", "sector_column", "sector", str, src)
-            table = read_code_file(name, base / conc_file, [ind_col, sec_col])
-            concordance = dict(zip(table[ind_col], table[sec_col]))
+        concordance = industry_concordance("comm")
         agg, base_tariffs, value_added, _ = aggregate_gtap(
             base / files[0], keep=keep, rest=rest, overrides=overrides, concordance=concordance,
             gdp_header=_get(spec, "gdp", "header", None, str, src), dataset=name)
@@ -133,12 +139,7 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
 
         if len(files) != 1:
             raise DataError(src, "source.files", "an ICIO build reads one table (one year)")
-        concordance = None
-        if conc_file:
-            ind_col = _get(spec, "sectors", "industry_column", "industry", str, src)
-            sec_col = _get(spec, "sectors", "sector_column", "sector", str, src)
-            table = read_code_file(name, base / conc_file, [ind_col, sec_col])
-            concordance = dict(zip(table[ind_col], table[sec_col]))
+        concordance = industry_concordance("industry")
         agg, value_added = aggregate_icio(base / files[0], keep=keep, rest=rest, overrides=overrides,
                                           level=_get(spec, "sectors", "level", "industry", str, src),
                                           concordance=concordance, dataset=name)

@@ -75,3 +75,17 @@ def pairs_to_array(dataset: str, file: str, frame: pd.DataFrame, codes: list[str
         k = np.zeros(len(frame), dtype=int)
     out[i, j, k] = frame[value].to_numpy(dtype=float)
     return out
+
+
+def read_header(dataset: str, path: Path, required, hint: str = "") -> list[str]:
+    """The column names of a CSV file's first line (UTF-8, with or without a byte-order mark),
+    checked against ``required``; the error names the file, line 1 and what is missing."""
+    if not path.is_file():
+        raise DataError(dataset, path.name, f"file not found: {path}")
+    with open(path, "rb") as fh:
+        first = fh.readline().decode("utf-8-sig", errors="replace").strip()
+    names = [c.strip().strip('"') for c in first.split(",")]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise DataError(dataset, f"{path.name}:line 1", f"missing column(s) {missing}; found {names}{hint}")
+    return names

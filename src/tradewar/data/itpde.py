@@ -20,21 +20,14 @@ import numpy as np
 
 from tradewar.data.baci import BaciAggregate
 from tradewar.data.concordance import normalise_iso3
+from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
 REQUIRED = ("exporter_iso3", "importer_iso3", "year", "industry_id", "broad_sector", "trade")
 
 
 def _header(dataset: str, path: Path) -> list[str]:
-    if not path.is_file():
-        raise DataError(dataset, path.name, f"file not found: {path}")
-    with open(path, "rb") as fh:
-        first = fh.readline().decode("utf-8-sig", errors="replace").strip()
-    names = [c.strip().strip('"') for c in first.split(",")]
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise DataError(dataset, f"{path.name}:line 1", f"missing column(s) {missing}; found {names}")
-    return names
+    return read_header(dataset, path, REQUIRED)
 
 
 def aggregate_itpde(files: Sequence[str | Path], *, year: int | None = None, keep: Sequence[str] | None = None,
