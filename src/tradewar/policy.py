@@ -43,7 +43,7 @@ class Policy:
 
     @property
     def actors(self) -> list[str]:
-        """Countries whose tariffs differ from the baseline, or who face changed tariffs."""
+        """Countries that impose tariffs different from the baseline (the policy's actors)."""
         changed = np.any(self.tariffs != self.world.tariffs, axis=2)
         imposers = np.flatnonzero(changed.any(axis=0))
         return [self.world.iso3[k] for k in imposers]
