@@ -22,3 +22,6 @@ bench: $(BIN)/tradewar
 	$(BIN)/python benchmarks/bench_one_sector.py
 	$(BIN)/python benchmarks/bench_strategies.py
 	$(BIN)/python benchmarks/bench_cp2015.py
+	$(BIN)/python benchmarks/bench_mc.py
+	$(BIN)/python benchmarks/bench_big_world.py
+	$(BIN)/python benchmarks/bench_build_baci.py
