@@ -48,6 +48,12 @@ def _require_dataset(name: str) -> World:
 
 
 @pytest.fixture(scope="session")
+def require_dataset():
+    """``require_dataset(name)``: a registered dataset's World; the run fails when it is missing."""
+    return _require_dataset
+
+
+@pytest.fixture(scope="session")
 def ignatenko_world() -> World:
     """The 194-country ``ignatenko2025`` world (the run fails when its data are missing)."""
     return _require_dataset("ignatenko2025")

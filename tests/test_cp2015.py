@@ -19,7 +19,6 @@ import pytest
 import xarray as xr
 
 from tradewar import Scenario, run
-from tradewar.data.registry import REGISTRY, data_dir
 from tradewar.errors import ConvergenceError, ParameterError, ScenarioError
 from tradewar.models import cp2015 as eq
 from tradewar.models.cp2015_model import CPModel
@@ -30,10 +29,8 @@ from tradewar.world import World
 
 
 @pytest.fixture(scope="module")
-def world() -> World:
-    info = REGISTRY.info("cp2015")
-    assert not info.missing_files(data_dir()), "dataset cp2015 not available (set TRADEWAR_DATA)"
-    return REGISTRY.load("cp2015")
+def world(require_dataset) -> World:
+    return require_dataset("cp2015")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import pytest
 
 from tradewar import run
 from tradewar.errors import ParameterError
-from tradewar.models import one_sector as eq
 from tradewar.models import one_sector_io as io
 from tradewar.models.one_sector_model import OneSectorModel
 from tradewar.policy import Policy

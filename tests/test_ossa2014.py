@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from tradewar import Scenario, run
-from tradewar.data.registry import REGISTRY, data_dir
 from tradewar.errors import DataError, ScenarioError
 from tradewar.models import ossa2014 as eq
 from tradewar.models.ossa2014_model import OssaModel
@@ -28,10 +27,8 @@ PRINTED_DECIMALS = 2  # B.4: Tables 1 and 2 are printed with 2 decimals
 
 
 @pytest.fixture(scope="module")
-def world() -> World:
-    info = REGISTRY.info("ossa2014")
-    assert not info.missing_files(data_dir()), "dataset ossa2014 not available (set TRADEWAR_DATA)"
-    return REGISTRY.load("ossa2014")
+def world(require_dataset) -> World:
+    return require_dataset("ossa2014")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from tradewar import Scenario, run
-from tradewar.data.registry import REGISTRY, data_dir
 from tradewar.errors import ScenarioError
 from tradewar.models import ossa2014 as eq
 from tradewar.models import ossa2014_gradients as grad
@@ -17,10 +16,8 @@ from tradewar.strategy import Instruments, nash_tariffs, optimal_tariffs, suppor
 
 
 @pytest.fixture(scope="module")
-def world():
-    info = REGISTRY.info("ossa2014")
-    assert not info.missing_files(data_dir()), "dataset ossa2014 not available (set TRADEWAR_DATA)"
-    return REGISTRY.load("ossa2014")
+def world(require_dataset):
+    return require_dataset("ossa2014")
 
 
 @pytest.fixture(scope="module", params=["welfare", "political_economy"])

@@ -37,9 +37,7 @@ China 8.0 (7.2 after the July 2018 MFN cut) → 18.3 → 20.7 → 21.8 → 20.3�
 from __future__ import annotations
 
 import json
-import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
