@@ -11,12 +11,16 @@ $(BIN)/tradewar: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: demo test bench
+.PHONY: demo test bench services
 demo: $(BIN)/tradewar
 	$(BIN)/tradewar replicate ignatenko2025 --table 1
 
-test: $(BIN)/tradewar
+test: $(BIN)/tradewar services
 	$(BIN)/python -m pytest -q
+
+# chromium for the browser tests, PostgreSQL on loopback for the store tests (Debian packages)
+services:
+	@bash scripts/services.sh
 
 bench: $(BIN)/tradewar
 	$(BIN)/python benchmarks/bench_one_sector.py

@@ -122,3 +122,26 @@ def test_io_optimal_uniform_tariff_by_the_strategy_layer(world_factory):
     assert abs(g[1:, 0, 0].sum()) < 1e-3 * np.abs(model.government_welfare_gradient(0 * r.tariffs, 0)[1]).sum()
     with pytest.raises(ParameterError, match="input-output"):
         model.optimal_tariff("USA")
+
+
+def test_table11_global_trade_and_employment(ignatenko_world):
+    cells, info = replicate("ignatenko2025", 11)
+    values = {(c.scenario, c.row, c.column): c.value for c in cells}
+    assert len(values) == 2 * 2 * 2 and all(c.published is None for c in cells)
+    trade, jobs = "Δ global trade-to-GDP", "Δ global employment"
+    for model in ("main", "IO"):
+        # retaliation deepens the fall in world trade and employment
+        assert values[("after retaliation", trade, model)] < values[("before retaliation", trade, model)] < 0
+        assert values[("after retaliation", jobs, model)] < values[("before retaliation", jobs, model)] < 0
+    for when in ("before retaliation", "after retaliation"):
+        # roundabout production amplifies both (A.4 vs A.2)
+        assert values[(when, trade, "IO")] < values[(when, trade, "main")]
+        assert values[(when, jobs, "IO")] < values[(when, jobs, "main")]
+    # the main columns are the A.2 world aggregates of the Table 1 and 2 scenarios, and Table 4's
+    # scenarios give the IO columns
+    for when, main, io_name in (("before retaliation", "B1_ustr", "IO1_ustr"),
+                           ("after retaliation", "R1_reciprocal_retaliation", "IO2_reciprocal_retaliation")):
+        for name, column in ((main, "main"), (io_name, "IO")):
+            out = run(f"ignatenko2025/{name}")
+            assert values[(when, trade, column)] == out.world["trade_to_gdp"]
+            assert values[(when, jobs, column)] == out.world["employment"]

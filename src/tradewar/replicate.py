@@ -18,6 +18,8 @@ one country's optimal tariffs per row) and ``[rows]``/``[columns]`` whose entrie
   ``average = "simple"``. ``region = "own"`` is the row's ``country``; ``region = "others"``
   every country but the row's ``country``. Not needed for metrics without a ``country``
   dimension.
+* ``scope = "world"``: ``metric`` is a world aggregate (``Outcome.world``, e.g. ``trade_to_gdp``,
+  ``employment``) rather than a per-country result; no ``region``.
 * ``mean_of``: a list of rows; the cell is the simple mean of those rows' unrounded values
   (e.g. an "Average" row).
 * ``sector``: the sector of a per-sector metric; ``sectors = "all"`` takes the unweighted mean
@@ -137,6 +139,11 @@ def value_of(outcome: Outcome, spec: dict) -> float:
     of ``sector``/``sectors`` for per-sector metrics (see the module docstring)."""
     spec = _region(spec)
     metric = spec["metric"]
+    if spec.get("scope") == "world":
+        if metric not in outcome.world.index:
+            raise TradewarError(f"unknown world metric {metric!r}: the outcome's world aggregates are "
+                                f"{', '.join(outcome.world.index)}")
+        return float(outcome.world[metric]) / spec.get("divide_by", 1.0)
     if metric not in outcome.countries.columns:
         if metric in outcome.extras:
             return _extra_value(outcome, spec) / spec.get("divide_by", 1.0)

@@ -525,7 +525,7 @@ class _Krylov:
     """J(z)⁻¹ r by right-preconditioned GMRES (modified Gram–Schmidt, Givens rotations) with
     analytic Jacobian-vector products and the inverse of the region blocks
     (:meth:`CPSystem.local_blocks`) as preconditioner. The relative tolerance follows the
-    residual (an inexact Newton method: min(10⁻², ‖r‖₂), at least ``gmres_rtol``), so early
+    residual (an inexact Newton method: min(0.1, ‖r‖₂^0.75), at least ``gmres_rtol``), so early
     Newton steps cost few products and the last ones are accurate. A solve that does not reach
     its tolerance returns its best iterate, which the Newton line search then judges."""
 
@@ -543,9 +543,10 @@ class _Krylov:
     def solve(self, r: np.ndarray) -> np.ndarray:
         sy = self.system
         beta = float(np.sqrt(r @ r))
-        # forcing term: min(10⁻², ‖r‖₂) (superlinear convergence), but no more accurate than the
-        # Newton tolerance needs (a linear residual of a tenth of it)
-        rtol = max(sy.gmres_rtol, min(1e-2, beta), 0.1 * sy.tol / beta) if beta > 0 else 1.0
+        # forcing term η = min(0.1, ‖r‖₂^0.75): an inexact Newton method of order 1.75 (Dembo,
+        # Eisenstat & Steihaug 1982), but no more accurate than the Newton tolerance needs (a
+        # linear residual of a tenth of it)
+        rtol = max(sy.gmres_rtol, min(0.1, beta ** 0.75), 0.1 * sy.tol / beta) if beta > 0 else 1.0
         dz, k = gmres(lambda v: sy._jvp(self.lin, v), self.precondition, r, rtol, self.max_iter)
         self.iterations += k
         if k > 30:

@@ -569,28 +569,45 @@ def welfare(base: Baseline, s: State) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- closed forms
-def optimal_tariff(base: Baseline, country: str, denominator: Literal["expenditure", "income"] = "expenditure") -> float:
+def optimal_tariff(base: Baseline, country: str, denominator: Literal["expenditure", "income"] = "expenditure",
+                   at: State | None = None) -> float:
     """A.3 B3: the uniform optimal tariff of ``country`` on all its imports.
 
-    t* = 1/((1 + δ_j ε) φ_j − 1), δ_j = Σ_{i≠j} X_ji (1−ν_i)(1−λ_ji) / [(1−ν_j)(E_j − X_jj)].
-    ``denominator="income"`` uses (Y_j − X_jj), as the replication code does in scenario R3.
+    t* = 1/((1 + δ_j ε) φ_j − 1), δ_j = Σ_{i≠j} X_ji (1−ν_i)(1−λ_ji) / [(1−ν_j)(E_j − X_jj)],
+    with the baseline's flows (the paper), or those of the equilibrium ``at`` (X' net of tariffs,
+    E = Σ_j X'_ji, Y'). ``denominator="income"`` uses (Y_j − X_jj), as the replication code does
+    in scenario R3.
+
+    The formula is the exact optimum of the model's welfare Ŵ when labour supply is inelastic
+    (κ = 0) and trade is balanced (T = 0): then the numerical optimum is its fixed point, the
+    rate that the formula returns at the optimum's own flows (tests/test_one_sector_strategy.py).
+    At the baseline's flows it is a first-order approximation of that fixed point; with κ > 0
+    or deficits it leaves out the labour-supply and transfer channels of Ŵ.
     """
     j = base.world.index_of(country)
-    X, nu = base.X, base.nu
+    if at is None:
+        X, lam, E, Y = base.X, base.lam, base.E, base.Y
+    else:
+        X = at.Xp
+        E = X.sum(axis=0)
+        lam, Y = X / E[None, :], at.Yp
+    nu = base.nu
     others = np.arange(len(X)) != j
-    num = (X[j, others] * (1 - nu[others]) * (1 - base.lam[j, others])).sum()
-    scale = base.E[j] if denominator == "expenditure" else base.Y[j]
+    num = (X[j, others] * (1 - nu[others]) * (1 - lam[j, others])).sum()
+    scale = E[j] if denominator == "expenditure" else Y[j]
     delta = num / ((1 - nu[j]) * (scale - X[j, j]))
     return float(1.0 / ((1 + delta * base.eps) * base.phi[j] - 1))
 
 
-def optimal_retaliation(base: Baseline, target: str) -> float:
+def optimal_retaliation(base: Baseline, target: str, at: State | None = None) -> float:
     """A.3: the uniform optimal retaliation rate of the rest of the world against ``target``.
 
-    On the two-region aggregation (rest, target) of the filled X and of Y:
+    On the two-region aggregation (rest, target) of the filled X and of Y (or of the flows X'
+    and incomes Y' of the equilibrium ``at``):
     δ^a_1 = Σ_{s≠1} X^a_1s (1−ν_s)(1−λ^a_1s) / [(1−ν_1)(Y^a_1 − X^a_11)],
     t_ret = 1/((1 + δ^a_1 ε) φ_rest − 1). ν and φ of the rest are their E-weighted means
-    (all equal in the paper's calibration).
+    (all equal in the paper's calibration). Exact, like :func:`optimal_tariff`, when the rest is
+    one country, κ = 0 and trade is balanced, at the optimum's own flows.
     """
     k = base.world.index_of(target)
     n = len(base.X)
@@ -598,7 +615,8 @@ def optimal_retaliation(base: Baseline, target: str) -> float:
     A[0] = 1.0
     A[0, k] = 0.0
     A[1, k] = 1.0
-    Xa, Ya = A @ base.X @ A.T, A @ base.Y
+    X, Y = (base.X, base.Y) if at is None else (at.Xp, at.Yp)
+    Xa, Ya = A @ X @ A.T, A @ Y
     lam_a = Xa / Xa.sum(axis=0)[None, :]
     rest = np.arange(n) != k
     w = base.E[rest] / base.E[rest].sum()
