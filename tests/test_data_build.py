@@ -18,6 +18,7 @@ import pytest
 from tradewar.data.build import build, build_world, read_world_folder
 from tradewar.data.registry import data_dir, load_dataset
 from tradewar.errors import DataError
+from tradewar.world import World
 
 SHARED = data_dir()
 IGN = SHARED / "ignatenko2025" if SHARED else None
@@ -205,3 +206,70 @@ def test_cli_data_build_error_exits_2(tmp_path):
     res = subprocess.run([sys.executable, "-m", "tradewar.cli", "data", "build", str(spec), "--out", str(tmp_path / "o")],
                          capture_output=True, text=True)
     assert res.returncode == 2 and "b.csv:line 6:column i" in res.stderr and not (tmp_path / "o").exists()
+
+
+def test_duckdb_output_is_a_dataset_scenarios_can_name(tmp_path):
+    import duckdb
+
+    from tradewar.data.registry import REGISTRY
+    from tradewar.run import run
+
+    spec = _small(tmp_path, '[countries]\nunmapped = "drop"\n[output]\nformat = "duckdb"\n')
+    data = tmp_path / "data"
+    data.mkdir()
+    world, folder, _ = build(spec, data=data)
+    assert sorted(p.name for p in folder.iterdir()) == ["world.duckdb", "world.json"]
+    con = duckdb.connect(str(folder / "world.duckdb"), read_only=True)
+    assert con.execute("select sum(value) from flows").fetchone()[0] == pytest.approx(world.flows.sum())
+    assert con.execute("select iso3 from countries order by iso3").fetchall() == [("CHN",), ("NAM",), ("USA",)]
+    con.close()
+    assert "DuckDB" in REGISTRY._local("small", data).title
+    back = load_dataset("small", data=data)
+    np.testing.assert_array_equal(back.flows, world.flows)
+    assert back.iso3 == world.iso3 and list(back.countries["gdp"]) == list(world.countries["gdp"])
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "x"\ndataset = "small"\n[model]\nname = "one_sector"\n'
+                    '[[tariffs]]\nimporter = "USA"\nexporters = "CHN"\nrate = 0.25\n')
+    res = run(scen, data=data)
+    assert res.diagnostics.converged and res.countries.loc["CHN", "welfare"] < 0
+    # the CLI option overrides the spec: Parquet
+    cli = subprocess.run([sys.executable, "-m", "tradewar.cli", "data", "build", str(spec), "--out",
+                          str(data / "small_pq"), "--format", "parquet"], capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert (data / "small_pq" / "flows.parquet").is_file() and not (data / "small_pq" / "world.duckdb").exists()
+    np.testing.assert_array_equal(load_dataset("small_pq", data=data).flows, world.flows)
+    # baseline tariffs and extra country columns survive DuckDB too
+    from tradewar.data.folder import write_world_folder
+
+    taxed = World(name="taxed", countries=world.countries.assign(applied_tariff=[0.1, np.nan, 0.3]),
+                  sectors=world.sectors, flows=world.flows, tariffs=np.where(world.flows > 0, 0.02, 0.0))
+    again = read_world_folder(write_world_folder(taxed, data / "taxed", storage="duckdb"))
+    np.testing.assert_array_equal(again.tariffs, taxed.tariffs)
+    np.testing.assert_array_equal(again.countries["applied_tariff"], [0.1, np.nan, 0.3])
+    bad = subprocess.run([sys.executable, "-m", "tradewar.cli", "data", "build", str(spec), "--out",
+                          str(data / "x"), "--format", "sqlite"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "output.format" in bad.stderr and "sqlite" in bad.stderr
+
+
+def test_a_failed_write_leaves_the_existing_dataset_as_it_was(tmp_path, monkeypatch):
+    from tradewar.data import folder as folder_mod
+
+    spec = _small(tmp_path, '[countries]\nunmapped = "drop"\n')
+    data = tmp_path / "data"
+    data.mkdir()
+    world, folder, _ = build(spec, data=data)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def broken(path, countries, flows):
+        path.write_bytes(b"half a database")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(folder_mod, "_write_duckdb", broken)
+    with pytest.raises(OSError, match="disk full"):
+        build(spec, data=data, storage="duckdb")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in data.iterdir()) == ["small"]  # no temporary folder left behind
+    with pytest.raises(OSError, match="disk full"):
+        build(spec, out=data / "fresh", storage="duckdb")
+    assert not (data / "fresh").exists() and sorted(p.name for p in data.iterdir()) == ["small"]
+    np.testing.assert_array_equal(load_dataset("small", data=data).flows, world.flows)

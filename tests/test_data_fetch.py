@@ -24,7 +24,7 @@ def test_fetch_without_network_says_where_to_download_and_where_to_put_it(tmp_pa
         fetch("baci", tmp_path, opener=offline, echo=lambda s: None)
     with pytest.raises(DataError, match="licensed"):
         fetch("gtap", tmp_path, echo=lambda s: None)
-    with pytest.raises(DataError, match="unknown public source; known: baci, gtap, icio, itpde"):
+    with pytest.raises(DataError, match="unknown public source; known: baci, gtap, hs-gtap, hs-isic, icio, itpde, wits-concordance"):
         fetch("comtrade", tmp_path)
 
 

@@ -67,3 +67,19 @@ def test_gtap_through_the_builder_and_errors(tmp_path):
     write_har(tmp_path / "nogdp.har", with_gdp=False)
     with pytest.raises(DataError, match="nogdp.har:GDP.*no such header"):
         aggregate_gtap(tmp_path / "nogdp.har", gdp_header="GDP")
+
+
+def test_gtap_broad_sectors_and_groups_over_regions(tmp_path, monkeypatch):
+    monkeypatch.setitem(globals(), "COMM", ["wht", "mvh", "ele"])
+    cif, _ = write_har(tmp_path / "basedata.har")
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "gt"\n[source]\nformat = "gtap"\nfiles = ["basedata.har"]\n[gdp]\nheader = "GDP"\n'
+                    '[sectors]\nlevel = "broad"\n[countries]\nkeep = ["USA", "CHN"]\nrest = "ROW"\n'
+                    '[groups]\nBig = ["USA", "CHN"]\n')
+    world, _ = build_world(spec)
+    assert world.sectors == ("Agriculture", "Manufacturing")
+    assert world.flows[1, 0, 1] == pytest.approx(float(cif[1, 1, 0]) + float(cif[2, 1, 0]))
+    assert world.group("Big") == ("USA", "CHN")
+    spec.write_text(spec.read_text().replace('Big = ["USA", "CHN"]', 'Big = ["USA", "DEU"]'))
+    with pytest.raises(DataError, match=r"groups.Big.*region ROW merges 3 countries of which only \['DEU'\]"):
+        build_world(spec)

@@ -68,3 +68,22 @@ def test_icio_through_the_builder_gdp_from_value_added(tmp_path):
     back = read_world_folder(folder)
     np.testing.assert_array_equal(back.flows, world.flows)
     np.testing.assert_array_equal(back.gdp, world.gdp)
+
+
+def test_icio_streamed_in_small_blocks_gives_the_same_aggregate(tmp_path):
+    path, z, extra = write_icio(tmp_path)
+    whole, va = aggregate_icio(path, keep=["USA", "CHN"], rest="ROW")
+    assert path.stat().st_size > 4 * 300  # several blocks below
+    small, va_small = aggregate_icio(path, keep=["USA", "CHN"], rest="ROW", block_size=300)
+    np.testing.assert_array_equal(small.flows, whole.flows)
+    assert va_small == va and whole.flows.sum() == z.to_numpy().sum()
+    assert whole.members == {"AUS": "ROW", "CHN": "CHN", "USA": "USA", "ROW": "ROW"}
+
+
+def test_icio_ragged_row_names_its_line(tmp_path):
+    path, _, _ = write_icio(tmp_path)
+    lines = path.read_text().splitlines()
+    lines[5] += ",7"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 6.*fields where the header has"):
+        aggregate_icio(path)

@@ -69,6 +69,9 @@ class BaciAggregate:
     names: dict[str, str]
     rows: int = 0
     report: list[str] = field(default_factory=list)
+    #: every source country (its ISO3 code, or the code it was mapped to) -> its region, or None
+    #: when it was dropped: lets groups follow the aggregation (:mod:`tradewar.data.groups`)
+    members: dict[str, str | None] = field(default_factory=dict)
 
 
 def _header(dataset: str, path: Path) -> list[str]:
@@ -188,7 +191,9 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
         region code such as ``"ROW"``) when given, else are dropped (reported).
     unmapped : what to do with legacy/aggregate codes that have no ISO3 ("rest", "drop",
         "error"); default "rest" when ``rest`` is given, else "error".
-    concordance : HS6 -> sector; else ``level`` = "total" (one sector, ``goods``) or "hs2".
+    concordance : HS6 -> sector (a dict, or a prefix concordance); else ``level`` = "total" (one
+        sector, ``goods``), "hs2", or a built-in concordance (:mod:`tradewar.data.hs_sectors`:
+        "gtap", "isic", "isic_section", "broad").
     unmapped_products : "error", "drop", or a sector name that collects them.
     internal : "drop" (default) or "keep" flows within an aggregated region (the diagonal).
     """
@@ -215,8 +220,13 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
     max_code = int(codes.index.max()) + 1
     lookup = np.full(max_code, -2, dtype=np.int64)  # -2: code not in the code list; -1: dropped
     names = {}
+    members: dict[str, str | None] = {}
     for code, row in codes.iterrows():
         target = row["iso3"]
+        if target is not None and not pd.isna(target) and target != "":
+            origin = normalise_iso3(row["iso3_raw"]) if row["iso3_raw"] else None
+            region = target if target in position else rest
+            members[origin or target] = region
         if target is None or pd.isna(target) or target == "":
             if unmapped == "rest":
                 lookup[code] = position[rest]
@@ -237,6 +247,11 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
         names[rest] = "Rest of the world"
 
     # sectors
+    from tradewar.data.hs_sectors import LEVELS, builtin
+
+    if concordance is None and level in LEVELS:
+        concordance = builtin(level)
+    conc_label = getattr(concordance, "label", "the concordance")
     if concordance is not None:
         sectors = list(dict.fromkeys(concordance.values()))
         if unmapped_products not in ("error", "drop") and unmapped_products not in sectors:
@@ -246,7 +261,8 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
     elif level == "total":
         sectors = ["goods"]
     else:
-        raise DataError(dataset, "sectors.level", f"must be 'total' or 'hs2', not {level!r}")
+        raise DataError(dataset, "sectors.level", f"must be 'total', 'hs2' or a built-in concordance "
+                                                  f"{list(LEVELS)}, not {level!r}")
     spos = {s: k for k, s in enumerate(sectors)}
     n, S = len(regions), len(sectors)
     total = np.zeros(n * n * S)
@@ -300,7 +316,8 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
                         if unmapped_products == "error":
                             pos = int(np.flatnonzero(used)[0])
                             raise DataError(dataset, f"{path.name}:line {line + pos}:column k",
-                                            f"HS6 code {padded[kidx[pos]]} is not in the concordance")
+                                            f"HS6 code {padded[kidx[pos]]} is not in {conc_label}; set "
+                                            f"[sectors] unmapped = \"drop\" or a sector to collect such codes")
                         for m in miss:
                             hit = kidx == m
                             if hit.any():
@@ -329,15 +346,16 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
                       f"or unmapped products")
     if unmapped_hs:
         where = "dropped" if unmapped_products == "drop" else f"put in sector {unmapped_products!r}"
-        report.append(f"{len(unmapped_hs)} HS6 codes not in the concordance ({sum(unmapped_hs.values()):,.0f} "
+        report.append(f"{len(unmapped_hs)} HS6 codes not in {conc_label} ({sum(unmapped_hs.values()):,.0f} "
                       f"thousand USD) {where}: {sorted(unmapped_hs)[:8]}")
     diagonal = float(np.einsum("iis->", flows))
     if diagonal and internal == "drop":
         idx = np.arange(n)
         flows[idx, idx, :] = 0.0
         report.append(f"dropped {diagonal:,.0f} thousand USD of trade within aggregated regions (internal = 'drop')")
-    if level == "hs2" and concordance is None:
+    if (level == "hs2" and concordance is None) or level in LEVELS:
         used = flows.sum(axis=(0, 1)) > 0
         sectors = [s for s, u in zip(sectors, used) if u]
         flows = flows[:, :, used]
-    return BaciAggregate(regions=regions, sectors=sectors, flows=flows, names=names, rows=rows, report=report)
+    return BaciAggregate(regions=regions, sectors=sectors, flows=flows, names=names, rows=rows, report=report,
+                         members=members)

@@ -18,9 +18,15 @@ Spec (paths relative to the spec file)::
     unmapped = "rest"                      # legacy/aggregate codes: "rest" | "drop" | "error"
     map = { "490" = "TWN" }                # optional: numeric or raw ISO3 code -> your code
     internal = "drop"                      # trade within an aggregated region: "drop" | "keep"
+    partial_groups = "error"               # a region only partly in a group: "error" | "drop" | "include"
+    [regions]                              # optional: countries merged into a region (kept; its
+    EU = ["AUT", "BEL", "DEU"]             #   code need not be ISO3)
     [sectors]
     concordance = "hs6_to_sector.csv"      # optional: columns hs6, sector (names configurable:
-    hs_column = "hs6"                      #   hs_column, sector_column); else level = "total" | "hs2"
+    hs_column = "hs6"                      #   hs_column, sector_column; HS2/HS4 prefixes accepted,
+                                           #   longest prefix wins); else level = "total" | "hs2" |
+                                           #   a built-in: "gtap" | "isic" | "isic_section" | "broad"
+                                           #   (tradewar.data.hs_sectors; GTAP builds: "broad")
     sector_column = "sector"
     unmapped = "error"                     # HS6 codes not in the concordance: "error" | "drop" | a sector
     [gdp]
@@ -38,32 +44,32 @@ Spec (paths relative to the spec file)::
     [baseline]
     domestic = "none"                      # "none" (models build it from GDP) | "gdp": GDP − exports
     imbalances = "keep"                    # "keep" | "remove" (x_ij d_i / d_j: exports = imports)
-    [groups]
-    EU27 = ["AUT", "BEL"]
+    [groups]                               # member codes, or a standard group (tradewar.data.groups):
+    EU27 = ["AUT", "BEL"]                  #   groups follow the merging of countries into regions
+    G7 = "G7"
+    [output]
+    format = "parquet"                     # "parquet" | "duckdb" (CLI: --format)
 
 The output folder holds ``world.json`` (a manifest: name, units, sectors, regions, groups, the
-build report), ``countries.parquet`` and ``flows.parquet`` (long: exporter, importer, sector,
-value, tariff; zero rows left out). :func:`read_world_folder` reads it back; the registry treats
-any ``<data dir>/<name>/world.json`` as a dataset named ``<name>``.
+build report) and the tables ``countries`` and ``flows`` (long: exporter, importer, sector,
+value, tariff; zero rows left out) as Parquet files or one DuckDB database (see
+:mod:`tradewar.data.folder`). :func:`read_world_folder` reads it back; the registry treats any
+``<data dir>/<name>/world.json`` as a dataset named ``<name>``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tradewar.data.folder import STORAGES, read_world_folder, write_world_folder
 from tradewar.errors import DataError
 from tradewar.world import World
 
-FORMAT_VERSION = 1
+__all__ = ["build", "build_world", "load_spec", "read_world_folder", "write_world_folder"]
 
 
 def _get(spec: dict, section: str, key: str, default=None, kind=None, source: str = ""):
@@ -82,7 +88,7 @@ def load_spec(path: str | Path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise DataError(str(path), "spec", f"not valid TOML: {exc}") from None
     known = {"name", "title", "citation", "units", "source", "countries", "sectors", "gdp", "country_data",
-             "tariffs", "baseline", "groups"}
+             "tariffs", "baseline", "groups", "output", "regions"}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise DataError(str(path), unknown[0], f"unknown section or key; known: {sorted(known)}")
@@ -106,9 +112,20 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
         raise DataError(src, "source.files", f"missing: the {fmt.upper()} trade file(s)")
     from tradewar.data.concordance import read_code_file, read_hs6_concordance
 
-    overrides = _get(spec, "countries", "map", {}, dict, src)
+    overrides = dict(_get(spec, "countries", "map", {}, dict, src))
     keep = _get(spec, "countries", "keep", None, list, src)
     rest = _get(spec, "countries", "rest", None, str, src)
+    for region, countries_in in spec.get("regions", {}).items():  # [regions] EU = ["AUT", …]: merged countries
+        if not (isinstance(countries_in, list) and countries_in and all(isinstance(c, str) for c in countries_in)):
+            raise DataError(src, f"regions.{region}", f"must be a non-empty list of country codes, got {countries_in!r}")
+        for country in countries_in:
+            if keep is not None and country in keep:
+                raise DataError(src, f"regions.{region}", f"{country!r} is also kept as a country (countries.keep)")
+            if country.upper() in {k.upper() for k in overrides}:
+                raise DataError(src, f"regions.{region}", f"{country!r} is already mapped ([countries] map or another region)")
+            overrides[country.upper()] = str(region)
+        if keep is not None and region not in keep:
+            keep = [*keep, str(region)]
     conc_file = _get(spec, "sectors", "concordance", None, str, src)
     value_added = None
     base_tariffs = None
@@ -129,6 +146,10 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
         if len(files) != 1:
             raise DataError(src, "source.files", "a GTAP build reads one base-data HAR file")
         concordance = industry_concordance("comm")
+        if concordance is None and _get(spec, "sectors", "level", None, str, src) == "broad":
+            from tradewar.data.hs_sectors import gtap_broad
+
+            concordance = gtap_broad()
         agg, base_tariffs, value_added, _ = aggregate_gtap(
             base / files[0], keep=keep, rest=rest, overrides=overrides, concordance=concordance,
             gdp_header=_get(spec, "gdp", "header", None, str, src), dataset=name)
@@ -194,7 +215,7 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     if gdp_file is None:
         gdp = [float(value_added[r]) for r in regions]
     else:
-        gdp = _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report)
+        gdp = _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report, agg.members)
     countries = pd.DataFrame({"name": [agg.names.get(r, r) for r in regions], "gdp": gdp},
                              index=pd.Index(regions, name="iso3"))
 
@@ -252,7 +273,11 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     idle = [r for r, e, m in zip(regions, flows.sum(axis=(1, 2)), flows.sum(axis=(0, 2))) if e + m <= 0]
     if idle:
         raise DataError(name, "flows", f"countries with no trade in the selected year/products: {idle[:8]}")
-    groups = {str(k): tuple(v) for k, v in spec.get("groups", {}).items()}
+    from tradewar.data.groups import resolve_groups, spec_groups
+
+    groups, notes = resolve_groups(spec_groups(spec.get("groups", {}), src), agg.members, regions,
+                                   rule=_get(spec, "countries", "partial_groups", "error", str, src), source=src)
+    report.extend(notes)
     from tradewar.data.concordance import iso3_codes
 
     region_codes = tuple(r for r in regions if r not in iso3_codes())
@@ -268,7 +293,7 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
     return world, report
 
 
-def _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report):
+def _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report, members=None):
     from tradewar.data.concordance import read_code_file
 
     iso_col = _get(spec, "gdp", "iso3", "iso3", str, src)
@@ -288,6 +313,10 @@ def _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report
     else:
         gdp_of = {str(c).upper(): float(v) * scale for c, v in zip(table[iso_col], values) if np.isfinite(v)}
     gdp = []
+    merged: dict[str, list[str]] = {}
+    for country, region in (members or {}).items():
+        if region is not None and region != rest:
+            merged.setdefault(region, []).append(country)
     if codes is not None:
         all_codes = set(codes["iso3"].dropna())
     else:
@@ -298,6 +327,12 @@ def _gdp_from_file(spec, src, name, base, gdp_file, regions, rest, codes, report
             found = [gdp_of[c] for c in rest_members if c in gdp_of]
             gdp.append(sum(found))
             report.append(f"GDP of {rest}: sum over {len(found)} of its {len(rest_members)} countries in {gdp_file}")
+        elif merged.get(r, [r]) != [r]:  # a region of merged countries: the sum of their GDPs
+            lacking = [c for c in merged[r] if c not in gdp_of]
+            if lacking:
+                raise DataError(name, f"{gdp_file}:{val_col}", f"no GDP for {lacking[:8]}, merged into {r}")
+            gdp.append(sum(gdp_of[c] for c in merged[r]))
+            report.append(f"GDP of {r}: sum over its {len(merged[r])} countries in {gdp_file}")
         elif r in gdp_of:
             gdp.append(gdp_of[r])
         else:
@@ -362,91 +397,14 @@ def fill_domestic(flows: np.ndarray, gdp: np.ndarray, regions: list[str]) -> tup
     return out, notes
 
 
-# ---------------------------------------------------------------- dataset folders
-def write_world_folder(world: World, folder: str | Path, report: list[str] | None = None) -> Path:
-    """Write a World as a dataset folder (atomically: a temporary folder renamed in place)."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        countries = world.countries.copy()
-        countries.index.name = "iso3"
-        countries.reset_index().to_parquet(tmp / "countries.parquet", index=False)
-        codes = np.array(world.iso3)
-        sectors = np.array(world.sectors)
-        keep = (world.flows != 0) | (world.tariffs != 0)
-        i, j, s = np.nonzero(keep)
-        pd.DataFrame({"exporter": codes[i], "importer": codes[j], "sector": sectors[s],
-                      "value": world.flows[i, j, s], "tariff": world.tariffs[i, j, s]}
-                     ).to_parquet(tmp / "flows.parquet", index=False)
-        manifest: dict[str, Any] = {
-            "format": "tradewar-world", "version": FORMAT_VERSION, "name": world.name, "units": world.units,
-            "citation": world.citation, "countries": list(world.iso3), "sectors": list(world.sectors),
-            "region_codes": list(world.region_codes), "groups": {k: list(v) for k, v in world.groups.items()},
-            "report": list(report or []),
-        }
-        (tmp / "world.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return folder
-
-
-def read_world_folder(folder: str | Path, name: str | None = None) -> World:
-    """Read a dataset folder written by :func:`write_world_folder`."""
-    folder = Path(folder)
-    try:
-        manifest = json.loads((folder / "world.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(str(folder), "world.json", "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise DataError(str(folder), "world.json", f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    name = name or manifest.get("name") or folder.name
-    for key in ("countries", "sectors"):
-        if key not in manifest:
-            raise DataError(name, f"world.json:{key}", "missing")
-    countries = pd.read_parquet(folder / "countries.parquet")
-    if "iso3" not in countries.columns:
-        raise DataError(name, "countries.parquet:iso3", f"missing column; found {list(countries.columns)}")
-    countries = countries.set_index("iso3")
-    codes = list(manifest["countries"])
-    if sorted(countries.index) != sorted(codes):
-        raise DataError(name, "countries.parquet:iso3", "countries differ from world.json")
-    countries = countries.loc[codes]
-    sectors = [str(s) for s in manifest["sectors"]]
-    long = pd.read_parquet(folder / "flows.parquet")
-    missing = [c for c in ("exporter", "importer", "sector", "value", "tariff") if c not in long.columns]
-    if missing:
-        raise DataError(name, f"flows.parquet:{missing[0]}", f"missing column(s) {missing}")
-    pos = {c: k for k, c in enumerate(codes)}
-    spos = {s: k for k, s in enumerate(sectors)}
-    for column, table in (("exporter", pos), ("importer", pos), ("sector", spos)):
-        unknown = sorted(set(long[column].astype(str)) - set(table))
-        if unknown:
-            raise DataError(name, f"flows.parquet:{column}", f"unknown codes {unknown[:8]}")
-    n, S = len(codes), len(sectors)
-    flows, tariffs = np.zeros((n, n, S)), np.zeros((n, n, S))
-    i = long["exporter"].astype(str).map(pos).to_numpy()
-    j = long["importer"].astype(str).map(pos).to_numpy()
-    s = long["sector"].astype(str).map(spos).to_numpy()
-    flows[i, j, s] = long["value"].to_numpy(float)
-    tariffs[i, j, s] = long["tariff"].to_numpy(float)
-    return World(name=name, countries=countries, sectors=tuple(sectors), flows=flows, tariffs=tariffs,
-                 groups=manifest.get("groups", {}), units=manifest.get("units", "thousand USD"),
-                 citation=manifest.get("citation", ""), region_codes=tuple(manifest.get("region_codes", ())))
-
-
-def build(spec_path: str | Path, out: str | Path | None = None, data: str | Path | None = None
-          ) -> tuple[World, Path, list[str]]:
-    """Build a spec and write the dataset folder (default: ``<data dir>/<name>``)."""
+def build(spec_path: str | Path, out: str | Path | None = None, data: str | Path | None = None,
+          storage: str | None = None) -> tuple[World, Path, list[str]]:
+    """Build a spec and write the dataset folder (default: ``<data dir>/<name>``), its tables as
+    Parquet or DuckDB (``storage``, else the spec's ``[output] format``, else Parquet)."""
     spec = load_spec(spec_path)
+    storage = storage or _get(spec, "output", "format", "parquet", str, str(spec_path))
+    if storage not in STORAGES:
+        raise DataError(str(spec_path), "output.format", f"must be one of {list(STORAGES)}, not {storage!r}")
     world, report = build_world(spec_path, spec)
     if out is None:
         from tradewar.data.registry import data_dir
@@ -455,5 +413,5 @@ def build(spec_path: str | Path, out: str | Path | None = None, data: str | Path
         if root is None:
             raise DataError(world.name, "--out", "no data directory: give --out DIR, --data or TRADEWAR_DATA")
         out = root / world.name
-    folder = write_world_folder(world, out, report)
+    folder = write_world_folder(world, out, report, storage=storage)
     return world, folder, report

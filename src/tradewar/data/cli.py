@@ -16,6 +16,9 @@ def build_cmd(
     spec: Path = typer.Argument(..., help="A build spec (TOML): source files, countries, sectors, GDP, tariffs."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Dataset folder to write (default: <data dir>/<name>)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data directory (default: $TRADEWAR_DATA or ../shared/data)."),
+    storage: Optional[str] = typer.Option(None, "--format",
+                                          help="Tables as 'parquet' or 'duckdb' (default: the spec's [output] format, "
+                                               "else parquet)."),
 ):
     """Build a World from public data files and write it as a dataset folder scenarios can name."""
     import time
@@ -24,7 +27,7 @@ def build_cmd(
     from tradewar.data.build import build
 
     start = time.perf_counter()
-    world, folder, report = build(spec, out_dir, data)
+    world, folder, report = build(spec, out_dir, data, storage=storage)
     for line in report:
         out.print(f"- {line}", highlight=False)
     out.print(f"wrote {folder} ({world.n_countries} countries × {len(world.sectors)} sectors) in "

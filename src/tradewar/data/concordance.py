@@ -12,8 +12,9 @@ Country codes end as ISO3 everywhere. The known traps handled here:
   or reported as unmapped with the file and line of the code list.
 * Numeric codes are compared as integers (``"058"`` and ``58`` are the same code).
 
-HS6 codes are strings of six digits: a file that lost the leading zero (``10121``) is padded
-back (``010121``).
+HS codes are strings of two, four or six digits: a file that lost the leading zero (``10121``,
+``101``, ``1``) is padded back (``010121``, ``0101``, ``01``). A user concordance may list HS6
+codes, HS4 headings or HS2 chapters; a product then gets the sector of its longest listed prefix.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ LEGACY_ISO3 = {"ANT", "SCG", "YUG", "SUN", "CSK", "DDR", "BLX", "SUD", "ZAR", "T
 #: Legacy codes with a single present-day successor.
 RENAMED_ISO3 = {"ROM": "ROU", "ZAR": "COD", "TMP": "TLS"}
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-_HS6 = re.compile(r"^\d{6}$")
 
 
 @lru_cache(maxsize=1)
@@ -117,24 +117,28 @@ def read_code_file(dataset: str, path: Path, required: list[str]) -> pd.DataFram
     return frame
 
 
-def hs6(values: pd.Series, dataset: str, file: str, column: str, first_line: int = 2) -> pd.Series:
-    """HS6 codes as six-digit strings (leading zeros restored); errors name file, line, column."""
+def hs_prefix(values: pd.Series, dataset: str, file: str, column: str, first_line: int = 2) -> pd.Series:
+    """HS codes of 2, 4 or 6 digits (a lost leading zero restored: ``1`` → ``01``, ``101`` →
+    ``0101``, ``10121`` → ``010121``); errors name file, line and column."""
     text = values.astype(str).str.strip()
-    short = text.str.fullmatch(r"\d{5}")
-    text = text.where(~short, "0" + text)
-    bad = ~text.str.fullmatch(r"\d{6}")
+    odd = text.str.fullmatch(r"\d|\d{3}|\d{5}")
+    text = text.where(~odd, "0" + text)
+    bad = ~text.str.fullmatch(r"\d{2}|\d{4}|\d{6}")
     if bad.any():
         rows = (np.flatnonzero(bad.to_numpy()) + first_line)[:8].tolist()
-        raise DataError(dataset, f"{file}:{column}", f"not an HS6 code (six digits) at line(s) {rows}: "
+        raise DataError(dataset, f"{file}:{column}", f"not an HS code (2, 4 or 6 digits) at line(s) {rows}: "
                                                     f"{text[bad].tolist()[:8]}")
     return text
 
 
 def read_hs6_concordance(dataset: str, path: Path, hs_column: str = "hs6",
-                         sector_column: str = "sector") -> dict[str, str]:
-    """A user concordance file: one row per HS6 code with its sector (extra columns ignored)."""
+                         sector_column: str = "sector"):
+    """A user concordance file: one row per HS code with its sector (extra columns ignored).
+
+    Codes are HS6; HS2 chapters and HS4 headings are accepted too, and then a product gets the
+    sector of its longest listed prefix (a :class:`~tradewar.data.hs_sectors.PrefixConcordance`)."""
     frame = read_code_file(dataset, path, [hs_column, sector_column])
-    codes = hs6(frame[hs_column], dataset, Path(path).name, hs_column)
+    codes = hs_prefix(frame[hs_column], dataset, Path(path).name, hs_column)
     blank = frame[sector_column].isna() | (frame[sector_column] == "")
     if blank.any():
         rows = (np.flatnonzero(blank.to_numpy()) + 2)[:8].tolist()
@@ -145,4 +149,8 @@ def read_hs6_concordance(dataset: str, path: Path, hs_column: str = "hs6",
         first = table.drop_duplicates()[clash]
         raise DataError(dataset, f"{Path(path).name}:{hs_column}",
                         f"HS6 codes mapped to more than one sector: {sorted(set(first['hs6']))[:8]}")
-    return dict(zip(table["hs6"], table["sector"]))
+    if (table["hs6"].str.len() == 6).all():
+        return dict(zip(table["hs6"], table["sector"]))
+    from tradewar.data.hs_sectors import PrefixConcordance
+
+    return PrefixConcordance(dict(zip(table["hs6"], table["sector"])), f"the concordance {Path(path).name}")

@@ -43,6 +43,18 @@ SOURCES = {s.name: s for s in (
            note="the OECD page lists one zip per period; pick the years you need"),
     Source("gtap", "GTAP data base (licensed)", "", "https://www.gtap.agecon.purdue.edu/databases/",
            "", note="GTAP is licensed: buy it from the GTAP Center and put its .har files in the folder"),
+    # full public concordance tables (tradewar ships compact derived ones: data/concordances/SOURCE.md)
+    Source("hs-isic", "UN Statistics Division correspondence tables: HS – CPC – ISIC Rev.4", "",
+           "https://unstats.un.org/unsd/classifications/Econ", "",
+           note="download the HS → CPC and CPC → ISIC Rev.4 correspondence tables for your HS revision and "
+                "give an hs6,sector table as [sectors] concordance"),
+    Source("hs-gtap", "GTAP Center: concordance between GTAP sectors and HS 2017 subheadings (resource #6470)", "",
+           "https://www.gtap.agecon.purdue.edu/resources/res_display.asp?RecordID=6470", "",
+           note="download the attachment (free GTAP account) and give its hs6,sector columns as [sectors] concordance"),
+    Source("wits-concordance", "World Bank WITS product concordances (HS revisions, HS → ISIC, HS → SITC)", "",
+           "https://wits.worldbank.org/product_concordance.html", "",
+           note="download the concordance for your HS revision and give it as [sectors] concordance "
+                "(hs_column / sector_column name its columns)"),
 )}
 
 

@@ -6,6 +6,10 @@ CIF prices) and ``VMSB`` (imports at the importer's basic prices, tariffs includ
 ``VIMS``. Flows are the CIF values; tariffs are ``VMSB / VCIF − 1`` (trade-weighted when
 regions or commodities are aggregated).
 
+Memory: harpy3 reads a header whole; only the headers used are read (the file's index first,
+then ``VCIF``/``VMSB`` and the GDP header), so peak memory is about three [COMM, REG, REG]
+arrays (65 × 160 × 160 float32 ≈ 7 MB each for GTAP 11), not the whole data base.
+
 Regions: GTAP codes are lower-case ISO3 (``usa``) or composite regions (``xer``, ``xoc``,
 ``row``); the first become ISO3 codes, the others region codes (``XER``). GDP is read from a
 1-D header over REG named by ``[gdp] header`` (e.g. a ``GDP`` header you added), or from a GDP
@@ -14,8 +18,8 @@ file as for the other sources.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -26,16 +30,30 @@ from tradewar.errors import DataError
 PAIRS = (("VCIF", "VMSB"), ("VIWS", "VIMS"))
 
 
-def _read(dataset: str, path: Path):
+class _Har:
+    """A HAR file read lazily: the header index first (names and positions, no data), then only
+    the headers asked for, so memory holds the trade headers, not the whole data base."""
+
+    def __init__(self, info, io):
+        self._info, self._io = info, io
+
+    def getHeaderArrayNames(self) -> list[str]:
+        return list(self._info.getHeaderArrayNames())
+
+    def getHeaderArrayObj(self, name: str):
+        return self._io.readHeader(hfi=self._info, header_name=name)
+
+
+def _read(dataset: str, path: Path) -> _Har:
     try:
-        from harpy import HarFileObj
+        from harpy.har_file_io import HarFileIO
     except ImportError:
         raise DataError(dataset, path.name, "reading GTAP HAR files needs harpy3: pip install harpy3") from None
     if not path.is_file():
         raise DataError(dataset, path.name, f"file not found: {path}")
     try:
-        return HarFileObj.loadFromDisk(str(path))
-    except Exception as exc:  # harpy raises assorted errors on a file that is not a HAR file
+        return _Har(HarFileIO.readHarFileInfo(str(path)), HarFileIO)
+    except Exception as exc:  # noqa: BLE001  (harpy raises assorted errors on a file that is not a HAR file)
         raise DataError(dataset, path.name, f"not a readable header-array (HAR) file: {exc}") from None
 
 
@@ -69,7 +87,8 @@ def aggregate_gtap(path: str | Path, *, keep: Sequence[str] | None = None, rest:
     region_codes = []
     for r in reg:
         up = r.upper()
-        code = overrides.get(up) or normalise_iso3(up) or up
+        base = normalise_iso3(up)
+        code = overrides.get(up) or (overrides.get(base, base) if base else None) or up
         if code == up and normalise_iso3(up) is None:
             region_codes.append(code)
         codes.append(code)
@@ -118,7 +137,8 @@ def aggregate_gtap(path: str | Path, *, keep: Sequence[str] | None = None, rest:
         gdp = np.zeros(n)
         np.add.at(gdp, target[ok], values[ok])
         gdp = dict(zip(regions, gdp))
+    members = {normalise_iso3(r.upper()) or c: regions[t] if t >= 0 else None for r, c, t in zip(reg, codes, target)}
     agg = BaciAggregate(regions=regions, sectors=sectors, flows=flows, names={r: r for r in regions},
-                        rows=int(cif.size), report=report)
+                        rows=int(cif.size), report=report, members=members)
     declared = [r for r in regions if r in region_codes or (rest and r == rest)]
     return agg, tariffs, gdp, declared

@@ -162,8 +162,10 @@ def aggregate_itpde(files: Sequence[str | Path], *, year: int | None = None, kee
         report.append(f"dropped {flows[idx, idx].sum():,.0f} million USD of domestic and intra-region trade")
         flows[idx, idx, :] = 0.0
     names = {r: r for r in regions}
+    members = {normalise_iso3(raw) or code: code if code in position else rest
+               for raw, code in seen.items() if code}
     return BaciAggregate(regions=regions, sectors=[str(s) for s in sectors], flows=flows, names=names, rows=rows,
-                         report=report)
+                         report=report, members=members)
 
 
 def _locate_itpde(dataset: str, path: Path, exc: Exception) -> DataError:

@@ -87,10 +87,11 @@ class Registry:
             return None
         folder = root / name
         if (folder / "world.json").is_file():  # a folder written by `tradewar data build`
-            from tradewar.data.build import read_world_folder
+            from tradewar.data.folder import FILES, LABELS, read_world_folder, storage_of
 
-            return DatasetInfo(name=name, title=f"built dataset (world.json + Parquet) in {folder}",
-                               files=("world.json", "countries.parquet", "flows.parquet"),
+            storage = storage_of(folder)
+            return DatasetInfo(name=name, title=f"built dataset (world.json + {LABELS.get(storage, storage)}) in {folder}",
+                               files=FILES.get(storage, FILES["parquet"]),
                                loader=lambda f: read_world_folder(f, name=name), source=str(folder), citation="")
         if not ((folder / "flows.csv").is_file() and (folder / "countries.csv").is_file()):
             return None
