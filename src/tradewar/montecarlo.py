@@ -7,6 +7,10 @@ table, solve every draw, and report per-country (and per-group) medians and band
     result.draws            # one row per (draw, unit): parameters and metrics (long in draw × unit)
     result.failed           # draws that did not converge, with the error; never silently dropped
 
+Parameters may be drawn per sector (``sigma[<sector>]`` columns, one list for the model) and one
+entry of a table parameter may be drawn by a dotted name (``cost_coefficients.pta``); see
+docs/montecarlo.md.
+
 Reproducibility: all draws are generated up front in the parent from ``numpy.random.default_rng
 (seed)``; they are ordered by the first uncertain parameter (so neighbours warm-start each
 other) and cut into fixed batches, each solved from a cold start and then warm-started along the
@@ -48,7 +52,7 @@ def sample(spec: Uncertainty, n: int, rng: np.random.Generator) -> np.ndarray:
     # LU factorisations (BLAS thread pools, see docs/design.md) thirtyfold on 2 cores.
     from statistics import NormalDist
 
-    nd = NormalDist(spec.mean, spec.sd)
+    nd = NormalDist(spec.mean, spec.sd if spec.sd is not None else spec.cv * abs(spec.mean))
     lo = 0.0 if spec.low is None else nd.cdf(spec.low)
     hi = 1.0 if spec.high is None else nd.cdf(spec.high)
     u = rng.uniform(lo, hi, size=n)
@@ -59,39 +63,138 @@ def sample(spec: Uncertainty, n: int, rng: np.random.Generator) -> np.ndarray:
     return x
 
 
-def draw_parameters(scenario: Scenario, draws: int, seed: int | None) -> pd.DataFrame:
-    """The parameter draws, one row per draw (index ``draw``), one column per uncertain parameter
-    (in the order of the scenario's table)."""
+def _per_sector(value, world, name: str, field: str, source: str) -> np.ndarray:
+    """A per-sector vector from a number, a column of the dataset's sector data, or a list."""
+    n_s = len(world.sectors)
+    if isinstance(value, (int, float)):
+        return np.full(n_s, float(value))
+    if isinstance(value, str):
+        data = world.sector_data
+        if data is None or value not in data.columns:
+            have = [] if data is None else list(data.columns)
+            raise ScenarioError(source, f"uncertainty.{name}.{field}", f"dataset {world.name!r} has no sector-data "
+                                f"column {value!r}; available: {have or 'none'}")
+        out = pd.to_numeric(data[value], errors="coerce").to_numpy(float)
+        if not np.all(np.isfinite(out)):
+            raise ScenarioError(source, f"uncertainty.{name}.{field}", f"column {value!r} has missing values")
+        return out
+    if len(value) != n_s:
+        raise ScenarioError(source, f"uncertainty.{name}.{field}", f"{len(value)} numbers for {n_s} sectors of "
+                            f"dataset {world.name!r} (give one per sector, in the order {list(world.sectors)[:5]}…)")
+    return np.asarray(value, float)
+
+
+def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, name: str = "",
+                   source: str = "") -> np.ndarray:
+    """``n`` draws [draw, sector] of a per-sector parameter: independent across sectors, or one
+    common quantile per draw (``correlation = "common"``), each sector on its own distribution."""
+    n_s = len(world.sectors)
+    if n_s < 2:
+        raise ScenarioError(source, f"uncertainty.{name}", f"per-sector draws need a dataset with sectors; "
+                                                           f"{world.name!r} has {n_s}")
+    shape = (n, 1) if spec.correlation == "common" else (n, n_s)
+    if spec.dist == "uniform":
+        u = rng.uniform(0.0, 1.0, size=shape)
+        return spec.low + (spec.high - spec.low) * np.broadcast_to(u, (n, n_s))
+    from statistics import NormalDist  # not scipy.stats: see sample()
+
+    mean = _per_sector(spec.mean, world, name, "mean", source)
+    sd = np.abs(mean) * spec.cv if spec.cv is not None else _per_sector(spec.sd, world, name, "sd", source)
+    if not np.all(sd > 0):
+        raise ScenarioError(source, f"uncertainty.{name}.sd", "standard deviations must be > 0 in every sector")
+    std = NormalDist()
+    lo = np.zeros(n_s) if spec.low is None else np.array([std.cdf(v) for v in (spec.low - mean) / sd])
+    hi = np.ones(n_s) if spec.high is None else np.array([std.cdf(v) for v in (spec.high - mean) / sd])
+    if np.any(hi - lo <= 1e-12):
+        bad = [s for s, a, b in zip(world.sectors, lo, hi) if b - a <= 1e-12]
+        raise ScenarioError(source, f"uncertainty.{name}", f"mean lies too far outside [low, high] to draw from "
+                                                           f"in sectors {bad[:8]}")
+    u = lo + (hi - lo) * np.broadcast_to(rng.uniform(0.0, 1.0, size=shape), (n, n_s))
+    tiny = np.nextafter(0.0, 1.0)
+    z = np.array([std.inv_cdf(min(max(v, tiny), 1.0 - 1e-16)) for v in u.ravel()]).reshape(n, n_s)
+    x = mean + sd * z
+    return np.clip(x, -np.inf if spec.low is None else spec.low, np.inf if spec.high is None else spec.high)
+
+
+def _check_request(scenario: Scenario, draws: int) -> None:
     if not scenario.uncertainty:
         raise ScenarioError(scenario.source, "uncertainty",
                             "no uncertainty table: nothing to draw (add e.g. a table uncertainty.trade_elasticity "
                             "with dist = \"normal\", mean = 4, sd = 0.5, low = 1, high = 10)")
     if draws < 1:
         raise TradewarError(f"--draws: must be at least 1 (got {draws})")
+
+
+def draw_parameters(scenario: Scenario, draws: int, seed: int | None, world=None) -> pd.DataFrame:
+    """The parameter draws, one row per draw (index ``draw``), one column per uncertain parameter
+    (in the order of the scenario's table); a per-sector parameter has one column per sector,
+    ``name[sector]`` (needs ``world``)."""
+    _check_request(scenario, draws)
     rng = np.random.default_rng(seed)
-    cols = {name: sample(spec, draws, rng) for name, spec in scenario.uncertainty.items()}
+    cols = {}
+    for name, spec in scenario.uncertainty.items():
+        if spec.sector_wise:
+            if world is None:
+                raise TradewarError(f"uncertainty.{name}: per-sector draws need the world (draw_parameters(..., world=))")
+            block = sample_sectors(spec, draws, rng, world, name, scenario.source)
+            cols.update({f"{name}[{sec}]": block[:, k] for k, sec in enumerate(world.sectors)})
+        else:
+            cols[name] = sample(spec, draws, rng)
     return pd.DataFrame(cols, index=pd.RangeIndex(draws, name="draw"))
+
+
+def with_draw(base: dict, draw: dict, source: str = "") -> dict:
+    """The model's parameters with a draw's values; a dotted name (``cost_coefficients.pta``) sets
+    one entry of a table parameter given in ``[model]``."""
+    out = dict(base)
+    for key, value in draw.items():
+        if "." in key:
+            table, entry = key.split(".", 1)
+            current = out.get(table)
+            if not isinstance(current, dict) or entry not in current:
+                raise ScenarioError(source, f"uncertainty.{key}", f"draws one entry of the table model.{table}, "
+                                    f"which must be given in [model] with an entry {entry!r} (got {current!r})")
+            out[table] = {**current, entry: value}
+        else:
+            out[key] = value
+    return out
+
+
+def model_parameters(row: dict) -> dict:
+    """A draw's parameters for the model: per-sector columns ``name[sector]`` become one list
+    ``name`` (in the world's sector order)."""
+    out: dict = {}
+    for key, value in row.items():
+        if key.endswith("]") and "[" in key:
+            out.setdefault(key[:key.index("[")], []).append(float(value))
+        else:
+            out[key] = value
+    return out
 
 
 # ------------------------------------------------------------------------------- solving
 def _fast_path(scenario: Scenario, model) -> bool:
-    return (model.name == "one_sector" and scenario.deficits.closure == "fixed_transfers"
-            and not scenario.strategy)
+    if scenario.strategy:
+        return False
+    return (model.name == "one_sector" and scenario.deficits.closure == "fixed_transfers") or \
+        model.name == "structural_gravity"
 
 
-def solve_batch(world, scenario: Scenario, draw_ids, params: list[dict]) -> dict:
+def solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True) -> dict:
     """Solve the draws of one batch with single-threaded BLAS (many small solves: the OpenBLAS
     pools of numpy and scipy would otherwise spin against each other; see strategy.base)."""
     from tradewar.strategy.base import single_threaded_blas
 
     with single_threaded_blas():
-        return _solve_batch(world, scenario, draw_ids, params)
+        return _solve_batch(world, scenario, draw_ids, params, warm)
 
 
-def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict]) -> dict:
+def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True) -> dict:
     """Solve the draws of one batch (a task on a Dask worker, or a loop here). Returns the
     metrics [draw, country, metric], weights [draw, country], and the failures (draw, error).
-    The first draw starts cold; each next one warm-starts from the previous solution."""
+    The first draw starts cold; with ``warm`` each next one (the draws are sorted by the first
+    parameter) starts from the previous draw's solution where the model allows it (one-sector,
+    structural gravity), else cold."""
     from tradewar.models.base import build_model
     from tradewar.policy import resolve
 
@@ -103,9 +206,10 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict]) -> dic
     x_prev = None
     t0 = time.perf_counter()
     for k, (d, p) in enumerate(zip(draw_ids, params)):
+        p = model_parameters(p)
         try:
             try:
-                model = build_model(scenario.model.name, world, {**base, **p}, scenario.source)
+                model = build_model(scenario.model.name, world, with_draw(base, p, scenario.source), scenario.source)
             except (ParameterError, ScenarioError) as exc:   # a draw outside the admissible range
                 name = str(exc.field).removeprefix("model.")
                 if name not in p:
@@ -122,7 +226,8 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict]) -> dic
 
                 policy, _ = apply_purchase_commitments(scenario, model, policy)
             if _fast_path(scenario, model):
-                table, w, x_prev = _solve_one_sector(model, policy, x_prev)
+                solve = _solve_gravity if model.name == "structural_gravity" else _solve_one_sector
+                table, w, x_prev = solve(model, policy, x_prev if warm else None)
             else:
                 outcome = model.solve(policy, scenario=scenario.name)
                 table, w = outcome.countries, outcome.weights.to_numpy(float)
@@ -157,6 +262,18 @@ def _solve_one_sector(model, policy, x0):
     table[list(levels)] = levels
     w = b.Y_data if model.params.variant == "input_output" else b.E
     return table, np.asarray(w, float), sol.x
+
+
+def _solve_gravity(model, policy, x0):
+    """Structural gravity warm-started from ``x0`` (its resistances do not depend on σ, so a
+    σ draw restarts at the solution), falling back to a cold start."""
+    try:
+        sol = model.equilibrium(policy, x0=x0)
+    except ConvergenceError:
+        if x0 is None:
+            raise
+        sol = model.equilibrium(policy)
+    return model.countries_table(sol), model.baseline.E, sol.x
 
 
 # ------------------------------------------------------------------------------- result
@@ -230,21 +347,25 @@ def _group_rows(world, actors, values: np.ndarray, weights: np.ndarray, columns:
 
 
 def _batches(params: pd.DataFrame, batch_size: int) -> list[np.ndarray]:
-    order = np.argsort(params.iloc[:, 0].to_numpy(), kind="stable")   # neighbours warm-start each other
+    first = params.columns[0].split("[")[0]               # the first parameter (its sectors' mean)
+    key = params[[c for c in params.columns if c.split("[")[0] == first]].mean(axis=1).to_numpy()
+    order = np.argsort(key, kind="stable")                # neighbours warm-start each other
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None, batch_size: int = 50,
-           progress=None, retries: int = 2, world=None) -> MCResult:
+           progress=None, retries: int = 2, world=None, warm_start: bool = True) -> MCResult:
     """Monte Carlo of ``scenario`` (a path, library name or Scenario) over its ``[uncertainty]``
     parameters. ``client``: a ``dask.distributed.Client`` (batches become tasks, retried
     ``retries`` times if a worker fails); ``progress(done, total)`` is called as draws finish.
-    ``world``: solve on this World instead of the scenario's dataset (e.g. a synthetic world)."""
+    ``world``: solve on this World instead of the scenario's dataset (e.g. a synthetic world).
+    ``warm_start=False`` solves every draw from a cold start (for comparison; same results to
+    the solver's tolerance)."""
     from tradewar.run import load_scenario, model_for
 
     t0 = time.perf_counter()
     scenario = load_scenario(scenario)
-    params = draw_parameters(scenario, draws, seed)
+    _check_request(scenario, draws)
     if batch_size < 1:
         raise TradewarError(f"batch size must be at least 1 (got {batch_size})")
     from tradewar.policy import resolve
@@ -256,6 +377,8 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
 
         base_model = build_model(scenario.model.name, world, scenario.model.parameters(), scenario.source)
     world = base_model.world
+    params = draw_parameters(scenario, draws, seed, world)
+    with_draw(scenario.model.parameters(), model_parameters(params.iloc[0].to_dict()), scenario.source)  # names
     actors = tuple(resolve(scenario, world, base_model).actors)
     batches = _batches(params, batch_size)
     records = params.to_dict("records")
@@ -264,7 +387,7 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
     done = 0
     if client is None:
         for ids, ps in jobs:
-            results.append(solve_batch(world, scenario, ids, ps))
+            results.append(solve_batch(world, scenario, ids, ps, warm_start))
             done += len(ids)
             if progress:
                 progress(done, draws)
@@ -272,7 +395,7 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
         from distributed import as_completed
 
         [world_f] = client.scatter([world], broadcast=True)
-        futures = [client.submit(solve_batch, world_f, scenario, ids, ps, retries=retries, pure=False)
+        futures = [client.submit(solve_batch, world_f, scenario, ids, ps, warm_start, retries=retries, pure=False)
                    for ids, ps in jobs]
         ids_of = {f.key: ids for f, (ids, _) in zip(futures, jobs)}
         for fut in as_completed(futures):
@@ -344,7 +467,8 @@ def _assemble(scenario, seed, params, world, actors, results, seconds, workers=N
 
 
 # ------------------------------------------------------------------------------- command line
-SHOWN_METRICS = ("welfare", "real_wage", "employment", "prices", "government_welfare", "real_income")
+SHOWN_METRICS = ("welfare", "real_wage", "employment", "prices", "government_welfare", "real_income", "real_gdp",
+                 "factory_gate_price")
 
 
 def summary_table(result: MCResult, rows: list[str] | None = None, metrics: list[str] | None = None):

@@ -41,6 +41,12 @@ COUNTRY_METRICS: dict[str, tuple[str, str]] = {
     # Caliendo & Parro (2015)
     "volume_of_trade": ("volume-of-trade effect (first order)", "% of income"),
     "real_income": ("Δ real income Î/P̂", "%"),
+    # structural gravity (gegravity's OneSectorGE)
+    "real_gdp": ("Δ real GDP Y/P", "%"),
+    "factory_gate_price": ("Δ factory-gate price", "%"),
+    "outward_resistance": ("Δ outward multilateral resistance", "%"),
+    "foreign_exports": ("Δ exports to other countries", "%"),
+    "foreign_imports": ("Δ imports from other countries", "%"),
 }
 LEVELS = ("tariff_revenue", "deficit_baseline", "deficit_counterfactual")
 

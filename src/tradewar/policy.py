@@ -13,6 +13,7 @@ import xarray as xr
 
 from tradewar.errors import DataError, ScenarioError
 from tradewar.scenario import ArrayRate, CountrySelector, Scenario
+from tradewar.trade_costs import TradeCosts, resolve_trade_costs
 from tradewar.world import World
 
 
@@ -33,20 +34,25 @@ class Policy:
     deficit_closure: str = "fixed_transfers"
     partner: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    trade_costs: TradeCosts | None = None      # bilateral trade-cost changes (tradewar.trade_costs)
 
     @classmethod
     def baseline(cls, world: World) -> "Policy":
         return cls(world=world, tariffs=np.array(world.tariffs))
 
     def with_tariffs(self, tariffs: np.ndarray) -> "Policy":
-        return Policy(self.world, np.asarray(tariffs, float), self.deficit_closure, self.partner, self.notes)
+        return Policy(self.world, np.asarray(tariffs, float), self.deficit_closure, self.partner, self.notes,
+                      self.trade_costs)
 
     @property
     def actors(self) -> list[str]:
-        """Countries that impose tariffs different from the baseline (the policy's actors)."""
+        """Countries that impose tariffs different from the baseline, and both ends of routes
+        whose trade costs change (the policy's actors)."""
         changed = np.any(self.tariffs != self.world.tariffs, axis=2)
-        imposers = np.flatnonzero(changed.any(axis=0))
-        return [self.world.iso3[k] for k in imposers]
+        imposers = changed.any(axis=0)
+        if self.trade_costs is not None:
+            imposers = imposers | self.trade_costs.routes.any(axis=0) | self.trade_costs.routes.any(axis=1)
+        return [self.world.iso3[k] for k in np.flatnonzero(imposers)]
 
     def to_xarray(self) -> xr.DataArray:
         codes = list(self.world.iso3)
@@ -172,8 +178,12 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
         from tradewar.measures import apply_export_controls
 
         t = apply_export_controls(scenario, world, t, notes)
+    trade_costs = resolve_trade_costs(scenario, world)
+    if trade_costs is not None and model is not None and not getattr(model, "takes_trade_costs", False):
+        raise ScenarioError(src, "trade_costs", f"model {getattr(model, 'name', '?')!r} does not take trade-cost "
+                                                "changes (use model.name = \"structural_gravity\")")
     partner = None
     if scenario.deficits.closure == "balanced_bilateral":
         partner = world.iso3[_one_country(world, scenario.deficits.partner, src, "deficits.partner")]
     return Policy(world=world, tariffs=t, deficit_closure=scenario.deficits.closure,
-                  partner=partner, notes=tuple(notes))
+                  partner=partner, notes=tuple(notes), trade_costs=trade_costs)

@@ -26,15 +26,18 @@ def outcome_tables(outcome: Outcome, countries: Iterable[str] | None = None, top
     title = f"{outcome.scenario or 'scenario'} — {outcome.model} model (percent changes)"
     table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column("")
-    for m in MAIN:
-        table.add_column(SHORT[m], justify="right")
-    table.caption = "¹ % of |baseline deficit|  ² % of baseline expenditure"
+    main = MAIN if all(m in frame.columns for m in MAIN) else tuple(frame.columns[:8])   # a model's own columns
+    for m in main:
+        table.add_column(SHORT.get(m, m.replace("_", " ")), justify="right")
+    if main == MAIN:
+        table.caption = "¹ % of |baseline deficit|  ² % of baseline expenditure"
+    digits = 2 if main == MAIN else 3
     for code in rows:
-        table.add_row(code, *(f"{frame.loc[code, m]:.2f}" for m in MAIN))
+        table.add_row(code, *(f"{frame.loc[code, m]:.{digits}f}" for m in main))
     groups = outcome.groups()
     table.add_section()
     for name, row in groups.iterrows():
-        table.add_row(f"[italic]{name}[/italic]", *(f"{row[m]:.2f}" for m in MAIN))
+        table.add_row(f"[italic]{name}[/italic]", *(f"{row[m]:.{digits}f}" for m in main))
     out = [table]
     actors = list(outcome.actors)[:6]
     if actors:
@@ -57,13 +60,17 @@ def print_outcome(outcome: Outcome, console: Console, countries=None) -> None:
     for table in outcome_tables(outcome, countries):
         console.print(table)
     w = outcome.world
-    console.print(f"world: trade/GDP {w['trade_to_gdp']:+.2f}%, employment {w['employment']:+.3f}%, "
-                  f"welfare (expenditure-weighted) {w['welfare']:+.3f}%")
+    if "trade_to_gdp" in w and "employment" in w:
+        console.print(f"world: trade/GDP {w['trade_to_gdp']:+.2f}%, employment {w['employment']:+.3f}%, "
+                      f"welfare (expenditure-weighted) {w['welfare']:+.3f}%")
+    else:
+        console.print("world: " + ", ".join(f"{k.replace('_', ' ')} {v:+.3f}%" for k, v in w.items()))
     for note in outcome.notes:
         console.print(f"note: {note}")
     d = outcome.diagnostics
     console.print(f"[dim]solver: {d.method}, {d.iterations} iterations, max|residual| {d.residual:.1e}, "
-                  f"dropped equation {d.dropped_equation_residual:.1e}, {1000 * d.seconds:.1f} ms[/dim]")
+                  + (f"dropped equation {d.dropped_equation_residual:.1e}, " if d.dropped_equation_residual is not None
+                     else "") + f"{1000 * d.seconds:.1f} ms[/dim]")
 
 
 def replication_table(cells, info, title: str) -> Table:

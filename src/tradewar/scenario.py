@@ -31,6 +31,7 @@ A scenario names a dataset, a model and its parameters, a deficit closure and me
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -63,6 +64,14 @@ def _no_bool_or_text(v):
     """TOML ``true`` or ``"0.25"`` where a number belongs: refuse rather than coerce to 1.0/0.25."""
     if isinstance(v, (bool, str)):
         raise ValueError("must be a number")
+    return v
+
+
+def _finite(v):
+    """A finite number (refusing ``true``, text, nan and inf)."""
+    _no_bool_or_text(v)
+    if isinstance(v, (int, float)) and not math.isfinite(v):
+        raise ValueError("must be a finite number")
     return v
 
 
@@ -257,6 +266,40 @@ class PurchaseCommitment(_Strict):
         return _no_bool_or_text(v)
 
 
+class TradeCostMeasure(_Strict):
+    """A bilateral trade-cost change on the routes ``exporters`` → ``importers`` (and back with
+    ``both_ways``): set gravity cost variables of the dataset (``variables = { pta = 1 }``) or
+    change the iceberg cost by ``change`` (a fraction). See :mod:`tradewar.trade_costs`."""
+
+    exporters: CountrySelector
+    importers: CountrySelector
+    both_ways: bool = False
+    sectors: CountrySelector = "all"
+    variables: dict[str, float] | None = None
+    change: float | None = Field(default=None, gt=-1.0, le=10.0, allow_inf_nan=False)
+
+    @field_validator("change", mode="before")
+    @classmethod
+    def _change_number(cls, v):
+        return _no_bool_or_text(v)
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _variable_numbers(cls, v):
+        if isinstance(v, dict):
+            for x in v.values():
+                _no_bool_or_text(x)
+        return v
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if (self.variables is None) == (self.change is None):
+            raise ValueError("give either variables = { <cost variable> = <value> } or change = <fraction>")
+        if self.variables is not None and not self.variables:
+            raise ValueError("variables: name at least one cost variable")
+        return self
+
+
 class Deficits(_Strict):
     closure: Literal["fixed_transfers", "balanced_bilateral"] = "fixed_transfers"
     partner: str | None = Field(default=None, validate_default=True)
@@ -273,7 +316,7 @@ class ModelSpec(BaseModel):
     """The model and its parameters; parameters are checked by the model itself."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    name: Literal["one_sector", "ossa2014", "cp2015"] = "one_sector"
+    name: Literal["one_sector", "ossa2014", "cp2015", "structural_gravity"] = "one_sector"
 
     def parameters(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
@@ -283,19 +326,52 @@ class Uncertainty(_Strict):
     """The distribution of one model parameter for Monte Carlo runs (``tradewar mc``):
     ``dist = "normal"`` with ``mean`` and ``sd`` (truncated to [``low``, ``high``] when given),
     ``dist = "uniform"`` on [``low``, ``high``], or ``values = [...]`` (user samples, drawn with
-    replacement; ``dist = "values"`` may be omitted)."""
+    replacement; ``dist = "values"`` may be omitted).
+
+    **Per sector** (models with sectors, e.g. ``sigma`` of ossa2014, ``theta`` of cp2015): one
+    draw per sector when ``per_sector = true`` or when ``mean``/``sd`` name a column of the
+    dataset's sector data (``mean = "sigma_main"``) or give one number per sector (a list in the
+    order of the dataset's sectors); ``cv`` instead of ``sd`` sets each sector's sd to ``cv`` × its
+    mean. ``correlation = "independent"`` (default) draws the sectors independently,
+    ``"common"`` moves them together (one quantile for all sectors in a draw)."""
 
     dist: Literal["normal", "uniform", "values"] | None = None
-    mean: float | None = Field(default=None, allow_inf_nan=False)
-    sd: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    mean: float | str | list[float] | None = None
+    sd: float | str | list[float] | None = None
+    cv: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
     low: float | None = Field(default=None, allow_inf_nan=False)
     high: float | None = Field(default=None, allow_inf_nan=False)
     values: list[float] | None = Field(default=None, min_length=1)
+    per_sector: bool = False
+    correlation: Literal["independent", "common"] = "independent"
 
-    @field_validator("mean", "sd", "low", "high", mode="before")
+    @field_validator("low", "high", "cv", mode="before")
     @classmethod
     def _numbers(cls, v):
         return _no_bool_or_text(v)
+
+    @field_validator("mean", "sd", mode="before")
+    @classmethod
+    def _number_column_or_list(cls, v):
+        if isinstance(v, str):
+            if not v.strip():
+                raise ValueError("must be a number, a sector-data column name or a list of numbers")
+            return v
+        if isinstance(v, list):
+            if not v:
+                raise ValueError("empty list: give one number per sector")
+            for x in v:
+                _finite(x)
+            return v
+        return _finite(v)
+
+    @field_validator("sd")
+    @classmethod
+    def _positive_sd(cls, v):
+        values = [v] if isinstance(v, (int, float)) else v if isinstance(v, list) else []
+        if any(not (x > 0) for x in values):
+            raise ValueError("standard deviations must be greater than 0")
+        return v
 
     @field_validator("values", mode="before")
     @classmethod
@@ -310,22 +386,37 @@ class Uncertainty(_Strict):
         dist = self.dist or ("values" if self.values is not None else None)
         if dist is None:
             raise ValueError('needs dist = "normal" (mean, sd), "uniform" (low, high) or values = [...]')
-        needs = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "values": ("values",)}[dist]
+        if dist == "normal" and self.cv is not None:
+            if self.sd is not None:
+                raise ValueError("give sd or cv, not both")
+            needs = ("mean",)
+        else:
+            needs = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "values": ("values",)}[dist]
         missing = [k for k in needs if getattr(self, k) is None]
         if missing:
             raise ValueError(f"dist {dist!r} needs {' and '.join(missing)}")
-        unused = {"normal": ("values",), "uniform": ("mean", "sd", "values"),
-                  "values": ("mean", "sd", "low", "high")}[dist]
+        unused = {"normal": ("values",), "uniform": ("mean", "sd", "cv", "values"),
+                  "values": ("mean", "sd", "cv", "low", "high")}[dist]
         extra = [k for k in unused if getattr(self, k) is not None]
         if extra:
             raise ValueError(f"{', '.join(extra)} not used with dist {dist!r}")
         if self.low is not None and self.high is not None and self.high <= self.low:
             raise ValueError(f"high = {self.high} must exceed low = {self.low}")
-        if dist == "normal" and self.low is not None and self.high is not None and not (
-                self.low - 8 * self.sd < self.mean < self.high + 8 * self.sd):
+        if (dist == "normal" and self.low is not None and self.high is not None
+                and isinstance(self.mean, (int, float)) and isinstance(self.sd, (int, float))
+                and not (self.low - 8 * self.sd < self.mean < self.high + 8 * self.sd)):
             raise ValueError(f"mean = {self.mean} lies too far outside [low, high] to draw from")
+        if dist == "values" and self.per_sector:
+            raise ValueError("per-sector draws take dist = \"normal\" or \"uniform\"")
+        if self.correlation != "independent" and not self.sector_wise:
+            raise ValueError("correlation is for per-sector draws (per_sector = true)")
         object.__setattr__(self, "dist", dist)
         return self
+
+    @property
+    def sector_wise(self) -> bool:
+        """One draw per sector (see the class docstring)."""
+        return self.per_sector or isinstance(self.mean, (str, list)) or isinstance(self.sd, (str, list))
 
 
 class Scenario(_Strict):
@@ -340,6 +431,7 @@ class Scenario(_Strict):
     strategy: list[Strategy] = []
     export_controls: list[ExportControl] = []          # non-tariff measures (tradewar.measures)
     purchase_commitments: list[PurchaseCommitment] = []
+    trade_costs: list[TradeCostMeasure] = []          # bilateral trade-cost changes (tradewar.trade_costs)
     uncertainty: dict[str, Uncertainty] = {}           # parameter distributions (tradewar.montecarlo)
     source: str = Field(default="", exclude=True)
 

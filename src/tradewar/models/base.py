@@ -28,8 +28,10 @@ def model_class(name: str):
     from tradewar.models.cp2015_model import CPModel
     from tradewar.models.one_sector_model import OneSectorModel
     from tradewar.models.ossa2014_model import OssaModel
+    from tradewar.models.structural_gravity_model import StructuralGravityModel
 
-    models = {OneSectorModel.name: OneSectorModel, OssaModel.name: OssaModel, CPModel.name: CPModel}
+    models = {OneSectorModel.name: OneSectorModel, OssaModel.name: OssaModel, CPModel.name: CPModel,
+              StructuralGravityModel.name: StructuralGravityModel}
     if name not in models:
         raise ParameterError("model.name", name, f"unknown model; available: {sorted(models)}")
     return models[name]
@@ -50,13 +52,22 @@ def build_model(name: str, world: World, parameters: dict, source: str = "") -> 
 
 
 def sector_parameter(world: World, value, field: str, lower: float, what: str) -> np.ndarray:
-    """A per-sector parameter (e.g. a trade elasticity): one number for every sector, or the name
-    of a column of the dataset's sector data; every value must be finite and > ``lower``."""
+    """A per-sector parameter (e.g. a trade elasticity): one number for every sector, the name
+    of a column of the dataset's sector data, or one number per sector (a list in the order of
+    the sectors, e.g. a Monte Carlo draw); every value must be finite and > ``lower``."""
     n_s = len(world.sectors)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not (np.isfinite(value) and value > lower):
             raise ParameterError(field, value, f"{what} must be a finite number > {lower:g}")
         return np.full(n_s, float(value))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if len(value) != n_s or any(isinstance(v, (bool, str)) for v in value):
+            raise ParameterError(field, f"{len(value)} values", f"must be {n_s} numbers, one per sector")
+        values = np.asarray(value, float)
+        bad = {s: float(v) for s, v in zip(world.sectors, values) if not (np.isfinite(v) and v > lower)}
+        if bad:
+            raise ParameterError(field, bad, f"{what} must be a finite number > {lower:g} in every sector")
+        return values
     if not isinstance(value, str):
         raise ParameterError(field, value, f"must be a column of the dataset's sector data or a number > {lower:g}")
     data = world.sector_data
