@@ -22,10 +22,14 @@ test: $(BIN)/tradewar services
 services:
 	@bash scripts/services.sh
 
-bench: $(BIN)/tradewar
+bench: $(BIN)/tradewar services
 	$(BIN)/python benchmarks/bench_one_sector.py
 	$(BIN)/python benchmarks/bench_strategies.py
 	$(BIN)/python benchmarks/bench_cp2015.py
 	$(BIN)/python benchmarks/bench_mc.py
 	$(BIN)/python benchmarks/bench_big_world.py
 	$(BIN)/python benchmarks/bench_build_baci.py
+	$(BIN)/python benchmarks/bench_serve_load.py
+	$(BIN)/python benchmarks/bench_build_icio.py
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_gegravity.py

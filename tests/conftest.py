@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -72,3 +74,53 @@ def write_file(tmp_path):
         return path
 
     return write
+
+
+POSTGRES_URL = "postgresql://tradewar:tradewar@127.0.0.1:5432/tradewar_test"
+
+
+@contextlib.contextmanager
+def _postgres_schema():
+    import os
+    import uuid
+
+    import psycopg
+
+    url = os.environ.get("TRADEWAR_TEST_POSTGRES", POSTGRES_URL)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+        problem = None
+    except psycopg.OperationalError as exc:
+        problem = " ".join(str(exc).split())
+    if problem:
+        pytest.fail(f"PostgreSQL test server {url.split('@')[-1]} not reachable ({problem}); "
+                    "run `make services` (or set TRADEWAR_TEST_POSTGRES)", pytrace=False)
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL store URL with a fresh schema (dropped afterwards) on the loopback test
+    server ($TRADEWAR_TEST_POSTGRES); the run fails when that server is not reachable."""
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_url_module():
+    """:func:`postgres_url` for a whole test module."""
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store_url(request, tmp_path):
+    """A fresh, empty store's URL: a DuckDB file, then a PostgreSQL schema."""
+    if request.param == "duckdb":
+        return str(tmp_path / "runs.duckdb")
+    return request.getfixturevalue("postgres_url")

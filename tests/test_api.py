@@ -6,10 +6,9 @@ import pytest
 
 from tradewar.data.registry import data_dir
 
-fastapi = pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from tradewar.service.app import create_app  # noqa: E402
+from tradewar.service.app import create_app
 
 SCENARIO = """name = "tiny-25"
 dataset = "tiny"
@@ -80,7 +79,12 @@ def test_validate(client):
     assert r.json()["valid"] is True and r.json()["actors"] == ["USA"]
 
 
-def test_run_store_get_compare_delete(client):
+def test_run_store_get_compare_delete(store_url, data):
+    with TestClient(create_app(store_url, data)) as client:
+        _run_store_get_compare_delete(client)
+
+
+def _run_store_get_compare_delete(client):
     r = run(client)
     assert r.status_code == 200, r.text
     first = r.json()
@@ -187,10 +191,15 @@ def test_replicate_shape(client, monkeypatch):
 def test_news_read(client, data):
     assert client.post("/news/read", content="").status_code == 422
     assert client.post("/news/read?date=yesterday", content="x").json()["field"] == "date"
-    if not (data / "us_china_2018_2020").exists():
-        pytest.skip("shared US-China data not present")
+    assert (data / "us_china_2018_2020").exists(), "shared US-China data not present (set TRADEWAR_DATA)"
     text = ("WASHINGTON, July 10, 2019. The United States raised tariffs on $200 billion of Chinese goods "
             "to 25 percent in May, and China retaliated with higher tariffs on $60 billion of American goods.")
     r = client.post("/news/read", content=text)
     assert r.status_code == 200, r.text
     assert r.json()["sentences"] >= 1 and r.json()["events"]
+
+
+def test_overlong_dataset_name_is_a_422_naming_the_field(client):
+    body = 'name = "x"\ndataset = "' + "a" * 3000 + '"\n'
+    r = client.post("/scenarios/validate", content=body, headers={"content-type": "application/toml"})
+    assert r.status_code == 422 and r.json()["field"] == "dataset"

@@ -9,10 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from tradewar.service.app import create_app  # noqa: E402
+from tradewar.service.app import create_app
 
 SCENARIO = {"name": "job-run", "dataset": "tiny",
             "tariffs": [{"importer": "USA", "exporters": "CHN", "rate": 0.2}]}

@@ -6,12 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from tradewar.errors import TradewarError  # noqa: E402
-from tradewar.service.app import create_app  # noqa: E402
-from tradewar.service.cli import check_bind, is_loopback  # noqa: E402
+from tradewar.errors import TradewarError
+from tradewar.service.app import create_app
+from tradewar.service.cli import check_bind, is_loopback
 
 
 @pytest.mark.parametrize("host, loop", [("127.0.0.1", True), ("localhost", True), ("::1", True),
@@ -40,13 +39,13 @@ def test_serve_command_refuses_public_host_without_token(monkeypatch):
     assert result.exit_code != 0 and isinstance(result.exception, TradewarError)
 
 
-def test_twenty_concurrent_runs_all_stored(tmp_path):
+def test_twenty_concurrent_runs_all_stored(tmp_path, store_url):
     tiny = tmp_path / "data" / "tiny"
     tiny.mkdir(parents=True)
     (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
                                     "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
     (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
-    app = create_app(tmp_path / "runs.duckdb", tmp_path / "data", max_jobs=20)
+    app = create_app(store_url, tmp_path / "data", max_jobs=20)
     with TestClient(app) as client:
         def post(k):
             body = {"name": f"run-{k}", "dataset": "tiny",

@@ -45,7 +45,10 @@ def test_groups_follow_merged_regions_and_scenarios_use_them(tmp_path):
     assert any("G7" in r and "GBR" in r and "ITA" in r for r in report)
     # EU's exports are the sum of DEU's and FRA's to the kept countries (MEX was dropped)
     by_code = {c[3]: c[0] for c in CODES}
-    value = lambda a, b: float(by_code[a] % 97 + by_code[b] % 89 + 1)
+
+    def value(a, b):
+        return float(by_code[a] % 97 + by_code[b] % 89 + 1)
+
     assert world.flows[4, 0, 0] == value("DEU", "USA") + value("FRA", "USA")
     data = tmp_path / "data"
     build(spec, out=data / "grp")

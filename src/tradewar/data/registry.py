@@ -139,7 +139,7 @@ def _load_cached(name: str, folder: str, mtime: float) -> World:
     return info.loader(Path(folder))
 
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a dataset name never leaves the data dir
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # a dataset name never leaves the data dir (≤ 100 characters)
 REGISTRY = Registry()
 
 

@@ -4,7 +4,9 @@ news read, runs (list, get, compare, delete).
 Security and limits: no CORS headers (cross-origin browsers are refused by default); when a
 token is configured, every write or run endpoint needs ``Authorization: Bearer <token>`` (401
 otherwise); request bodies above ``max_body`` bytes get 413, scenarios above
-``max_scenario`` bytes 413, more than ``max_jobs`` concurrent runs 429. Every user-fixable
+``max_scenario`` bytes 413, more than ``max_jobs`` concurrent runs 429 (with ``max_queue``,
+up to that many scenario runs wait up to ``queue_timeout`` seconds for a slot first; the 429
+comes when the queue is full or the wait times out). Every user-fixable
 problem (:class:`~tradewar.errors.TradewarError`) is a 422 ``{"field", "message"}``.
 """
 
@@ -19,14 +21,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tradewar.errors import TradewarError
-from tradewar.store import open_store
 from tradewar.service.jobs import TERMINAL, JobManager, JobNotFound
+from tradewar.service.openapi_bodies import document_bodies
+from tradewar.store import RunStore, StoreUnavailable, open_store
 from tradewar.store.duck import RunNotFound, save_outcome
 
 MAX_BODY = 1_000_000        # bytes of any request body
@@ -55,11 +59,12 @@ def _field_of(exc: TradewarError) -> str | None:
 
 def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str | os.PathLike | None = None,
                token: str | None = None, *, max_body: int = MAX_BODY, max_scenario: int = MAX_SCENARIO,
-               max_jobs: int = MAX_JOBS, max_pending: int = MAX_PENDING) -> FastAPI:
+               max_jobs: int = MAX_JOBS, max_pending: int = MAX_PENDING, max_queue: int = 0,
+               queue_timeout: float = 30.0) -> FastAPI:
     """The API over a results store (a DuckDB file, ``":memory:"``) and a data directory."""
     from tradewar import __version__
 
-    store = open_store(store_path)
+    store = store_path if isinstance(store_path, RunStore) else open_store(store_path)  # a URL, or a store
     jobs = JobManager(workers=max_jobs, max_pending=max_pending)
 
     @asynccontextmanager
@@ -80,13 +85,21 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
     async def _tradewar_error(request: Request, exc: TradewarError):
         if isinstance(exc, (RunNotFound, JobNotFound)):
             return _error(404, "id", str(exc))
-        return _error(422, _field_of(exc), str(exc))
+        field = _field_of(exc)
+        if field is None and request.url.path.startswith("/news/"):
+            field = "body"  # the article text is what the reader refused
+        return _error(422, field, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         field = ".".join(str(p) for p in first.get("loc", ()))
         return _error(422, field or None, first.get("msg", "invalid request"))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, exc: StoreUnavailable):
+        return JSONResponse(status_code=503, content={"field": None, "message": str(exc)},
+                            headers={"Retry-After": "5"})
 
     @app.exception_handler(_TooLarge)
     async def _too_large(request: Request, exc: _TooLarge):
@@ -158,6 +171,22 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         def __exit__(self, *exc):
             app.state.jobs.release()
 
+    waiting = app.state.queue = anyio.CapacityLimiter(max(1, max_queue))  # runs waiting for a slot, on threads
+
+    @asynccontextmanager
+    async def _queued_job():
+        """A run slot now, or after waiting in a queue of at most ``max_queue`` runs; 429 otherwise."""
+        got = app.state.jobs.acquire(blocking=False)
+        if not got and max_queue > 0 and waiting.borrowed_tokens < max_queue:
+            got = await anyio.to_thread.run_sync(app.state.jobs.acquire, True, queue_timeout, limiter=waiting)
+        if not got:
+            raise HTTPException(status_code=429, headers={"Retry-After": "1"},
+                                detail=f"too many concurrent runs (limit {max_jobs}, {max_queue} queued); retry later")
+        try:
+            yield
+        finally:
+            app.state.jobs.release()
+
     # ------------------------------------------------------------------ datasets, strategies
     @app.get("/datasets")
     def datasets() -> list[dict]:
@@ -212,20 +241,26 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         def work():
             from tradewar.run import run
 
-            with _Job():
-                start = time.perf_counter()
-                outcome = run(scenario, data)
-                seconds = time.perf_counter() - start
-                run_id = save_outcome(store, scenario, outcome, seconds, scenario_toml=text)
+            start = time.perf_counter()
+            outcome = run(scenario, data)
+            seconds = time.perf_counter() - start
+            run_id = save_outcome(store, scenario, outcome, seconds, scenario_toml=text)
             return {"id": run_id, "seconds": seconds, "outcome": outcome.to_dict()}
 
-        return await run_in_threadpool(work)
+        async with _queued_job():
+            return await run_in_threadpool(work)
 
     # ------------------------------------------------------------------ replicate, news
     @app.post("/replicate/{paper}/{table}", dependencies=[Depends(require_token)])
     def replicate(paper: str, table: int) -> dict:
+        from tradewar.replicate import available_tables
         from tradewar.replicate import replicate as compute
 
+        tables = available_tables()
+        if (paper, table) not in tables:
+            known = ", ".join(f"{p} table {t}" for p, t in sorted(tables))
+            field = "path.table" if any(p == paper for p, _ in tables) else "path.paper"
+            return _error(422, field, f"no replication of {paper!r} table {table}; available: {known}")
         with _Job():
             cells, info = compute(paper, table, data)
         return {"paper": paper, "table": table, "info": _plain(info),
@@ -325,6 +360,11 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         store.delete(run_id)
         return {"deleted": run_id}
 
+    # ------------------------------------------------------------------ web app (pages, static files)
+    from tradewar.service.web import mount
+
+    mount(app, data, token_required=token is not None)
+    document_bodies(app)
     return app
 
 

@@ -1,11 +1,20 @@
 """Results store: every run saved with its scenario, dataset, engine version, parameters,
 outcome, solver diagnostics and timing; list, get, compare two runs, delete.
 
-``open_store(path)`` gives the embedded DuckDB store (no set-up). A PostgreSQL backend is
-planned behind the same :class:`RunStore` protocol.
+``open_store(url)`` gives the embedded DuckDB store for a file path or ``:memory:`` (no
+set-up), and the PostgreSQL store for a ``postgresql://`` URL; both follow :class:`RunStore`.
 """
 
-from tradewar.store.base import RunRecord, RunStore, RunSummary, compare_outcomes
-from tradewar.store.duck import DuckDBStore, open_store
+from tradewar.store.base import (
+    RunNotFound,
+    RunRecord,
+    RunStore,
+    RunSummary,
+    StoreUnavailable,
+    compare_outcomes,
+)
+from tradewar.store.duck import DuckDBStore
+from tradewar.store.open import open_store
 
-__all__ = ["RunRecord", "RunStore", "RunSummary", "DuckDBStore", "open_store", "compare_outcomes"]
+__all__ = ["DuckDBStore", "RunNotFound", "RunRecord", "RunStore", "RunSummary", "StoreUnavailable", "compare_outcomes",
+           "open_store"]

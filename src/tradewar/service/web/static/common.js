@@ -1,0 +1,163 @@
+// tradewar web app: shared helpers (API calls with the token, DOM building, jobs, formatting).
+"use strict";
+
+const TW = window.TW = {};
+
+TW.token = () => sessionStorage.getItem("tradewar-token") || "";
+
+// fetch an API path; JSON in/out; errors become Error("status field: message")
+TW.api = async function (path, opts = {}) {
+  const headers = Object.assign({}, opts.headers || {});
+  const token = TW.token();
+  if (token) headers["Authorization"] = "Bearer " + token;
+  let body = opts.body;
+  if (opts.json !== undefined) { body = JSON.stringify(opts.json); headers["Content-Type"] = "application/json"; }
+  const resp = await fetch(path, { method: opts.method || (body !== undefined ? "POST" : "GET"), headers, body });
+  const text = await resp.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = { message: text }; }
+  if (!resp.ok) {
+    const where = data && data.field ? data.field + ": " : "";
+    const hint = resp.status === 401 ? " (enter the server's token at the top right)" : "";
+    const err = new Error(`${resp.status} ${where}${(data && data.message) || resp.statusText}${hint}`);
+    err.status = resp.status; err.field = data && data.field;
+    throw err;
+  }
+  return data;
+};
+
+// el("div", {class: "x", onclick: f}, "text", child...)
+TW.el = function (tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "value") node.value = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+};
+
+TW.fmt = function (x, digits = 3) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  if (typeof x !== "number") return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return x.toExponential(2);
+  return x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+};
+
+TW.message = function (node, text, kind = "error") {
+  node.className = "msg" + (text ? " " + kind : "");
+  node.textContent = text || "";
+};
+
+TW.param = (name) => new URLSearchParams(location.search).get(name);
+
+// Run a scenario (TOML text) as a job; onEvent(event, fraction, jobId) per streamed event.
+// Returns {done: Promise<run id>, cancel()}.
+TW.runJob = function (toml, onEvent) {
+  let jobId = null, source = null, cancelled = false;
+  const done = (async () => {
+    const job = await TW.api("/jobs", { body: toml, headers: { "Content-Type": "application/toml" } });
+    jobId = job.id;
+    if (cancelled) await TW.api("/jobs/" + jobId, { method: "DELETE" });
+    return await new Promise((resolve, reject) => {
+      let rounds = 0;
+      source = new EventSource(job.events_url);
+      source.onmessage = (msg) => {
+        const ev = JSON.parse(msg.data);
+        if (ev.event === "progress") rounds += 1;
+        const fraction = { queued: 0.1, started: 0.25, done: 1 }[ev.event] ?? Math.min(0.95, 0.25 + 0.7 * (1 - Math.pow(0.85, rounds)));
+        onEvent && onEvent(ev, fraction, jobId);
+        if (ev.event === "done") { source.close(); resolve(ev.run_id); }
+        else if (ev.event === "failed") { source.close(); reject(new Error(`run failed: ${ev.field ? ev.field + ": " : ""}${ev.message}`)); }
+        else if (ev.event === "cancelled") { source.close(); reject(new Error("run cancelled")); }
+      };
+      source.onerror = () => { if (source.readyState === EventSource.CLOSED) reject(new Error("lost the job's event stream")); };
+    });
+  })();
+  return {
+    done,
+    cancel: async () => { cancelled = true; if (jobId) await TW.api("/jobs/" + jobId, { method: "DELETE" }); },
+  };
+};
+
+// A progress bar bound to a job: returns {update(fraction, label), node}
+TW.progressBar = function (container) {
+  const bar = TW.el("div");
+  const label = TW.el("div", { class: "muted" });
+  container.replaceChildren(TW.el("div", { class: "progress", role: "progressbar" }, bar), label);
+  return {
+    update(fraction, text) {
+      bar.style.width = Math.round(100 * fraction) + "%";
+      bar.parentNode.setAttribute("aria-valuenow", Math.round(100 * fraction));
+      label.textContent = text || "";
+    },
+  };
+};
+
+// the page header: navigation and the token field (kept in sessionStorage)
+TW.header = async function () {
+  const here = location.pathname;
+  const links = [["/", "Scenario builder"], ["/ui/war", "US–China war"], ["/ui/article", "Article"], ["/ui/runs", "Runs"]];
+  const input = TW.el("input", { type: "password", id: "token", placeholder: "token (if required)", value: TW.token(),
+    autocomplete: "off", oninput: (e) => sessionStorage.setItem("tradewar-token", e.target.value.trim()) });
+  const tokenBox = TW.el("label", { class: "token" }, "API token ", input);
+  const header = TW.el("header", {},
+    TW.el("span", { class: "brand" }, "tradewar"),
+    TW.el("nav", {}, links.map(([href, text]) => TW.el("a", { href, class: here === href ? "active" : null }, text)),
+      TW.el("a", { href: "/docs" }, "API")),
+    tokenBox);
+  document.body.prepend(header);
+  try {
+    const cfg = await TW.api("/web/config");
+    if (cfg.token_required) { tokenBox.classList.add("required"); tokenBox.title = "This server needs a token to run and delete."; }
+  } catch (e) { /* the page works without it */ }
+};
+
+// a sortable table: columns [{key, label, num, digits, sign, render, sort}], rows [objects]
+TW.table = function (columns, rows, opts = {}) {
+  const table = TW.el("table", { class: opts.class || "data" });
+  const thead = TW.el("thead", {}, TW.el("tr", {}, columns.map((c) =>
+    TW.el("th", { class: (c.sort === false ? "" : "sortable") + (c.num ? " num" : ""), "data-key": c.key }, c.label))));
+  const tbody = TW.el("tbody");
+  table.append(thead, tbody);
+  let sortKey = opts.sortKey || null, sortDir = opts.sortDir || 1;
+  function render() {
+    const sorted = rows.slice();
+    if (sortKey) {
+      sorted.sort((a, b) => {
+        const x = a[sortKey], y = b[sortKey];
+        if (x === y) return 0;
+        if (x === null || x === undefined) return 1;
+        if (y === null || y === undefined) return -1;
+        return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * sortDir;
+      });
+    }
+    tbody.replaceChildren(...sorted.map((r) => TW.el("tr", {}, columns.map((c) => {
+      const v = r[c.key];
+      const cell = c.render ? c.render(v, r) : (c.num ? TW.fmt(v, c.digits ?? 3) : (v ?? ""));
+      const cls = (c.num ? "num" : "") + (c.sign && typeof v === "number" ? (v < 0 ? " neg" : v > 0 ? " pos" : "") : "");
+      return TW.el("td", { class: cls || null }, cell);
+    }))));
+    thead.querySelectorAll("th").forEach((th) => {
+      th.classList.toggle("sorted-asc", th.dataset.key === sortKey && sortDir === 1);
+      th.classList.toggle("sorted-desc", th.dataset.key === sortKey && sortDir === -1);
+    });
+  }
+  thead.addEventListener("click", (e) => {
+    const th = e.target.closest("th.sortable");
+    if (!th) return;
+    sortDir = th.dataset.key === sortKey ? -sortDir : (columns.find((c) => c.key === th.dataset.key).num ? -1 : 1);
+    sortKey = th.dataset.key;
+    render();
+  });
+  render();
+  return table;
+};
+
+document.addEventListener("DOMContentLoaded", TW.header);

@@ -1,0 +1,160 @@
+// tradewar web app: a run's results — choropleth world map, bar chart, sortable table and the
+// bilateral balance matrix. Uses plotly.js (served locally) and /geo/world.geojson.
+"use strict";
+
+// the per-country metrics worth showing first (the rest follow in the table)
+TW.METRICS = {
+  welfare: "Δ welfare %", real_wage: "Δ real wage %", prices: "Δ consumer prices %", wage: "Δ nominal wage %",
+  exports_gdp: "Δ exports/GDP %", imports_gdp: "Δ imports/GDP %", deficit: "Δ trade deficit %",
+  employment: "Δ employment %", tariff_revenue_pct: "tariff revenue % of expenditure", real_income: "Δ real income %",
+  government_welfare: "Δ government welfare %", profits: "Δ profits %", terms_of_trade: "terms of trade %",
+  median_tariff: "median tariff %",
+};
+// regions of multi-country datasets drawn on the map (Ossa 2014: EU-27 of 2007; ROW: the rest)
+TW.REGIONS = {
+  EU: ["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC", "HUN", "IRL", "ITA",
+       "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "SWE"],
+};
+// topojsonURL: plotly's geo base layers come from this server (/geo/world_110m.json), not a CDN
+TW.PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"],
+                   topojsonURL: "/geo/" };
+
+let geoPromise = null;
+TW.world = function () {
+  if (!geoPromise) geoPromise = fetch("/geo/world.geojson").then((r) => {
+    if (!r.ok) throw new Error("world map shapes: HTTP " + r.status);
+    return r.json();
+  });
+  return geoPromise;
+};
+TW.countryName = function (geo, code) {
+  const f = geo.features.find((x) => x.id === code);
+  return f ? f.properties.name : code;
+};
+
+// {code: value} (codes or regions) -> map locations, values and hover labels per geo feature
+function mapValues(geo, values) {
+  const locs = [], z = [], text = [];
+  const covered = new Set();
+  const put = (code, value, label) => { locs.push(code); z.push(value); text.push(label); covered.add(code); };
+  for (const [code, v] of Object.entries(values)) {
+    if (v === null || v === undefined) continue;
+    if (TW.REGIONS[code]) TW.REGIONS[code].forEach((m) => put(m, v, `${TW.countryName(geo, m)} (${code})`));
+    else if (code !== "ROW") put(code, v, TW.countryName(geo, code));
+  }
+  if (values.ROW !== undefined && values.ROW !== null) {
+    geo.features.filter((f) => !covered.has(f.id)).forEach((f) => put(f.id, values.ROW, `${f.properties.name} (ROW)`));
+  }
+  return { locs, z, text };
+}
+
+// a choropleth of {code: value} in div; title and colour bar label
+TW.choropleth = async function (div, values, label) {
+  const geo = await TW.world();
+  const { locs, z, text } = mapValues(geo, values);
+  const zmax = Math.max(1e-9, ...z.map(Math.abs));
+  const trace = {
+    type: "choropleth", geojson: geo, featureidkey: "id", locations: locs, z, text,
+    hovertemplate: "%{text}<br>" + label + ": %{z:.3f}<extra></extra>",
+    colorscale: "RdBu", reversescale: true, zmin: -zmax, zmax, zmid: 0,  // red: losses, blue: gains
+    marker: { line: { color: "#fff", width: 0.4 } }, colorbar: { title: { text: label }, thickness: 14 },
+  };
+  const layout = {
+    margin: { l: 0, r: 0, t: 10, b: 0 }, height: 460,
+    geo: { projection: { type: "natural earth" }, showframe: false, showcoastlines: false, showland: true, landcolor: "#e3e6ea",
+           showcountries: false, showocean: true, oceancolor: "#eef3f9", bgcolor: "rgba(0,0,0,0)",
+           lataxis: { range: [-58, 85] } },
+  };
+  await Plotly.react(div, [trace], layout, TW.PLOT_CONFIG);
+};
+
+// horizontal bars of the largest moves (all countries if few)
+TW.bars = function (div, rows, key, label, names, limit = 30) {
+  let data = rows.filter((r) => typeof r[key] === "number");
+  data.sort((a, b) => a[key] - b[key]);
+  if (data.length > limit) data = data.slice(0, limit / 2).concat(data.slice(-limit / 2));
+  const y = data.map((r) => names[r.code] ? `${names[r.code]} (${r.code})` : r.code);
+  const x = data.map((r) => r[key]);
+  return Plotly.react(div, [{ type: "bar", orientation: "h", x, y,
+    marker: { color: x.map((v) => (v < 0 ? "#c0392b" : "#2e7d32")) },
+    hovertemplate: "%{y}: %{x:.3f}<extra></extra>" }],
+  { margin: { l: 170, r: 20, t: 30, b: 40 }, height: Math.max(300, 22 * x.length + 80),
+    title: { text: label + (rows.length > limit ? ` — the ${limit / 2} lowest and highest` : ""), font: { size: 13 } },
+    xaxis: { zeroline: true, zerolinecolor: "#555" }, yaxis: { automargin: true } }, TW.PLOT_CONFIG);
+};
+
+// the bilateral balance matrix: rows = countries that set tariffs, columns = partners
+TW.balanceMatrix = function (div, matrix, names, limit = 30) {
+  const rows = Object.keys(matrix || {});
+  if (!rows.length) { div.replaceChildren(TW.el("p", { class: "muted" }, "No bilateral balances: the scenario sets no tariffs.")); return null; }
+  let partners = Object.keys(matrix[rows[0]]);
+  const size = (p) => Math.max(...rows.map((r) => Math.abs(matrix[r][p] ?? 0)));
+  if (partners.length > limit) partners = partners.slice().sort((a, b) => size(b) - size(a)).slice(0, limit);
+  const z = rows.map((r) => partners.map((p) => (r === p ? null : matrix[r][p])));
+  const zmax = Math.max(1e-12, ...z.flat().filter((v) => v !== null).map(Math.abs));
+  return Plotly.react(div, [{ type: "heatmap", x: partners, y: rows, z, colorscale: "RdBu", reversescale: true, zmin: -zmax, zmax, zmid: 0,
+    hovertemplate: "%{y} with %{x}: %{z:.4g}<extra></extra>", colorbar: { thickness: 12 } }],
+  { margin: { l: 60, r: 10, t: 50, b: 60 }, height: Math.max(300, 40 * rows.length + 160),
+    title: { text: "Δ balance (exports − imports), row country with partner" +
+      (Object.keys(matrix[rows[0]]).length > limit ? `<br>the ${limit} partners with the largest changes` : ""), font: { size: 13 } },
+    xaxis: { type: "category", tickangle: -45 }, yaxis: { type: "category" } }, TW.PLOT_CONFIG);
+};
+
+function countryRows(countries) {
+  return Object.entries(countries || {}).map(([code, m]) => Object.assign({ code }, m));
+}
+
+function metricsOf(rows) {
+  const present = new Set();
+  rows.forEach((r) => Object.entries(r).forEach(([k, v]) => { if (k !== "code" && typeof v === "number") present.add(k); }));
+  return Object.keys(TW.METRICS).filter((k) => present.has(k)).concat([...present].filter((k) => !TW.METRICS[k]).sort());
+}
+
+// everything for one stored run (GET /runs/{id}) into container
+TW.renderRun = async function (container, run) {
+  const out = run.outcome || {};
+  const rows = countryRows(out.countries);
+  const metrics = metricsOf(rows);
+  const geo = await TW.world();
+  const names = {};
+  let datasetNames = {};
+  try {  // the dataset's own names (regions such as EU, ROW), else the map's
+    const world = await TW.api(`/datasets/${encodeURIComponent(run.dataset)}/world`);
+    world.countries.forEach((c) => { if (c.name && c.name !== c.code) datasetNames[c.code] = c.name; });
+  } catch (e) { datasetNames = {}; }
+  rows.forEach((r) => { names[r.code] = datasetNames[r.code] || TW.countryName(geo, r.code); r.name = names[r.code]; });
+  const diag = run.diagnostics || out.diagnostics || {};
+  const select = TW.el("select", { id: "metric" }, metrics.map((m) => TW.el("option", { value: m }, TW.METRICS[m] || m)));
+  const mapDiv = TW.el("div", { class: "plot map", id: "map" });
+  const barDiv = TW.el("div", { class: "plot", id: "bars" });
+  const matrixDiv = TW.el("div", { class: "plot", id: "matrix" });
+  const columns = [{ key: "code", label: "ISO3" }, { key: "name", label: "country" }]
+    .concat(metrics.map((m) => ({ key: m, label: TW.METRICS[m] || m, num: true, sign: true })));
+  const table = TW.table(columns, rows, { sortKey: metrics[0], sortDir: 1, class: "data results" });
+  const world = out.world || {};
+  container.replaceChildren(
+    TW.el("div", { class: "card" },
+      TW.el("h2", {}, `Run ${run.scenario_name || out.scenario} `, TW.el("span", { class: "muted" }, run.id ? `(${run.id})` : "")),
+      TW.el("p", { class: "muted" },
+        `dataset ${run.dataset} · model ${out.model} · ${rows.length} countries · solved in ${TW.fmt(run.seconds, 3)} s · ` +
+        `converged: ${diag.converged} · engine ${run.engine_version || ""}` +
+        (typeof world.welfare === "number" ? ` · world Δ welfare ${TW.fmt(world.welfare, 4)} %` : "")),
+      (out.notes || []).length ? TW.el("ul", { class: "muted" }, out.notes.map((n) => TW.el("li", {}, n))) : null,
+      TW.el("div", { class: "row" }, TW.el("label", {}, "metric", select))),
+    TW.el("div", { class: "card" }, TW.el("h3", {}, "World map"), mapDiv),
+    TW.el("div", { class: "grid2" },
+      TW.el("div", { class: "card" }, TW.el("h3", {}, "Largest changes"), barDiv),
+      TW.el("div", { class: "card" }, TW.el("h3", {}, "Bilateral balance matrix"),
+        TW.el("p", { class: "muted" }, "Rows: the countries whose tariffs the scenario sets (its actors); model units."), matrixDiv)),
+    TW.el("div", { class: "card" }, TW.el("h3", {}, "All countries"), TW.el("div", { class: "scroll" }, table)));
+  async function draw() {
+    const key = select.value;
+    const values = {};
+    rows.forEach((r) => { values[r.code] = r[key]; });
+    await TW.choropleth(mapDiv, values, TW.METRICS[key] || key);
+    await TW.bars(barDiv, rows, key, TW.METRICS[key] || key, names);
+  }
+  select.addEventListener("change", draw);
+  await draw();
+  await TW.balanceMatrix(matrixDiv, out.bilateral_balance_change, names);
+};
