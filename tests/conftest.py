@@ -49,6 +49,29 @@ def _require_dataset(name: str) -> World:
     return REGISTRY.load(name)
 
 
+def write_tiny_dataset(root):
+    """Write the 3-country long-format CSV dataset ``tiny`` (USA, CHN, MEX) under the data
+    directory ``root``; returns ``root``."""
+    tiny = root / "tiny"
+    tiny.mkdir(parents=True, exist_ok=True)
+    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
+                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
+    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
+    return root
+
+
+@pytest.fixture
+def tiny_data(tmp_path):
+    """A data directory holding only the 3-country dataset ``tiny``."""
+    return write_tiny_dataset(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def write_tiny():
+    """:func:`write_tiny_dataset`, for fixtures of a wider scope than ``tiny_data``."""
+    return write_tiny_dataset
+
+
 @pytest.fixture(scope="session")
 def require_dataset():
     """``require_dataset(name)``: a registered dataset's World; the run fails when it is missing."""

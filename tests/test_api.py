@@ -23,13 +23,8 @@ JSON_SCENARIO = {"name": "tiny-json", "dataset": "tiny",
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    tiny = root / "tiny"
-    tiny.mkdir()
-    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
-                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
-    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
+def data(tmp_path_factory, write_tiny):
+    root = write_tiny(tmp_path_factory.mktemp("data"))
     shared = data_dir()
     if shared is not None and (shared / "us_china_2018_2020").is_dir():
         (root / "us_china_2018_2020").symlink_to(shared / "us_china_2018_2020")

@@ -16,15 +16,6 @@ schemathesis.serializer.alias("application/toml", "text/plain")  # a TOML scenar
 EXAMPLES = 30
 
 
-def _tiny_data(root):
-    tiny = root / "tiny"
-    tiny.mkdir(parents=True)
-    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
-                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
-    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
-    return root
-
-
 def _without_lifespan(app):
     """``app`` for HTTP only: its lifespan (store and job pool) is the fixture's, started once,
     not restarted by the fuzzer for each operation."""
@@ -40,21 +31,21 @@ def _without_lifespan(app):
     return asgi
 
 
-def _app(store, root):
-    app = create_app(store, _tiny_data(root / "data"), max_jobs=2, max_pending=4)
+def _app(store, data):
+    app = create_app(store, data, max_jobs=2, max_pending=4)
     with TestClient(app):
         yield _without_lifespan(app)
 
 
 @pytest.fixture(scope="module")
-def duckdb_app(tmp_path_factory):
+def duckdb_app(tmp_path_factory, write_tiny):
     root = tmp_path_factory.mktemp("fuzz")
-    yield from _app(str(root / "runs.duckdb"), root)
+    yield from _app(str(root / "runs.duckdb"), write_tiny(root / "data"))
 
 
 @pytest.fixture(scope="module")
-def postgres_app(tmp_path_factory, postgres_url_module):
-    yield from _app(postgres_url_module, tmp_path_factory.mktemp("fuzz"))
+def postgres_app(tmp_path_factory, postgres_url_module, write_tiny):
+    yield from _app(postgres_url_module, write_tiny(tmp_path_factory.mktemp("fuzz") / "data"))
 
 
 def _schema():
@@ -94,13 +85,13 @@ def test_no_server_error_postgres(case, postgres_app):
     check(case, postgres_app)
 
 
-def test_unstorable_run_is_422_and_stores_nothing(store_url, tmp_path):
+def test_unstorable_run_is_422_and_stores_nothing(store_url, tiny_data):
     """What fuzzing found on PostgreSQL (NUL in text, 64-bit overflow), where a random body does
     not reach: a NUL in a scenario name solves fine but PostgreSQL cannot keep it; both stores
     refuse it the same way, before writing."""
     body = {"name": "nul\u0000name", "dataset": "tiny",
             "tariffs": [{"importer": "USA", "exporters": "CHN", "rate": 0.1}]}
-    with TestClient(create_app(store_url, _tiny_data(tmp_path / "data"))) as client:
+    with TestClient(create_app(store_url, tiny_data)) as client:
         r = client.post("/scenarios/run", json=body)
         assert r.status_code == 422 and r.json()["field"] == "scenario_name", r.text
         assert "NUL" in r.json()["message"] and client.get("/runs").json() == []

@@ -18,13 +18,8 @@ SCENARIO = {"name": "job-run", "dataset": "tiny",
 
 
 @pytest.fixture
-def data(tmp_path):
-    tiny = tmp_path / "data" / "tiny"
-    tiny.mkdir(parents=True)
-    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
-                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
-    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
-    return tmp_path / "data"
+def data(tiny_data):
+    return tiny_data
 
 
 def events(client, job_id) -> list[dict]:

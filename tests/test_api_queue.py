@@ -15,15 +15,6 @@ from tradewar.service.app import create_app
 RUN = {"name": "queued", "dataset": "tiny", "tariffs": [{"importer": "USA", "exporters": "CHN", "rate": 0.1}]}
 
 
-def _data(tmp_path):
-    tiny = tmp_path / "data" / "tiny"
-    tiny.mkdir(parents=True)
-    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
-                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
-    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
-    return tmp_path / "data"
-
-
 def _wait_for(condition, seconds=10.0):
     deadline = time.monotonic() + seconds
     while not condition():
@@ -31,8 +22,8 @@ def _wait_for(condition, seconds=10.0):
         time.sleep(0.01)
 
 
-def test_queued_run_waits_for_a_slot_and_full_queue_is_429(tmp_path):
-    app = create_app(tmp_path / "runs.duckdb", _data(tmp_path), max_jobs=1, max_queue=1, queue_timeout=30)
+def test_queued_run_waits_for_a_slot_and_full_queue_is_429(tmp_path, tiny_data):
+    app = create_app(tmp_path / "runs.duckdb", tiny_data, max_jobs=1, max_queue=1, queue_timeout=30)
     with TestClient(app) as client:
         assert app.state.jobs.acquire(blocking=False)  # the only slot is busy
         answers = []
@@ -52,8 +43,8 @@ def test_queued_run_waits_for_a_slot_and_full_queue_is_429(tmp_path):
         app.state.jobs.release()
 
 
-def test_queue_timeout_is_429(tmp_path):
-    app = create_app(tmp_path / "runs.duckdb", _data(tmp_path), max_jobs=1, max_queue=4, queue_timeout=0.2)
+def test_queue_timeout_is_429(tmp_path, tiny_data):
+    app = create_app(tmp_path / "runs.duckdb", tiny_data, max_jobs=1, max_queue=4, queue_timeout=0.2)
     with TestClient(app) as client:
         assert app.state.jobs.acquire(blocking=False)
         start = time.monotonic()

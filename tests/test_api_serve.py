@@ -39,13 +39,8 @@ def test_serve_command_refuses_public_host_without_token(monkeypatch):
     assert result.exit_code != 0 and isinstance(result.exception, TradewarError)
 
 
-def test_twenty_concurrent_runs_all_stored(tmp_path, store_url):
-    tiny = tmp_path / "data" / "tiny"
-    tiny.mkdir(parents=True)
-    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
-                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
-    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
-    app = create_app(store_url, tmp_path / "data", max_jobs=20)
+def test_twenty_concurrent_runs_all_stored(tmp_path, tiny_data, store_url):
+    app = create_app(store_url, tiny_data, max_jobs=20)
     with TestClient(app) as client:
         def post(k):
             body = {"name": f"run-{k}", "dataset": "tiny",

@@ -18,16 +18,6 @@ CLIENTS = 8
 KILL_AFTER = 12  # runs reported saved before the kill; more are in flight when it lands
 
 
-@pytest.fixture
-def tiny_data(tmp_path):
-    tiny = tmp_path / "data" / "tiny"
-    tiny.mkdir(parents=True)
-    (tiny / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,10\nCHN,USA,30\nUSA,MEX,5\n"
-                                    "MEX,USA,8\nCHN,MEX,3\nMEX,CHN,2\n")
-    (tiny / "countries.csv").write_text("iso3,gdp\nUSA,200\nCHN,150\nMEX,60\n")
-    return tmp_path / "data"
-
-
 def scenario(k: int) -> dict:
     return {"name": f"crash-{k}", "dataset": "tiny",
             "tariffs": [{"importer": "USA", "exporters": "CHN", "rate": round(0.001 * (k % 500 + 1), 6)}]}
