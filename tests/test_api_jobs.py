@@ -113,3 +113,47 @@ def test_queue_limit_is_429_and_token_needed(tmp_path, data, slow_run):
         for job_id in ids:
             assert client.delete(f"/jobs/{job_id}", headers=auth).status_code == 200
         assert [wait_state(client, j)["state"] for j in ids] == ["cancelled", "cancelled"]
+
+
+MC_SCENARIO = {**SCENARIO, "name": "job-mc",
+               "uncertainty": {"trade_elasticity": {"dist": "normal", "mean": 4.0, "sd": 0.8, "low": 2.0, "high": 8.0}}}
+
+
+def test_monte_carlo_job_streams_draws_and_stores_medians_and_bands(tmp_path, data):
+    from tradewar.montecarlo import run_mc
+    from tradewar.scenario import Scenario
+
+    with TestClient(create_app(tmp_path / "r.duckdb", data)) as client:
+        r = client.post("/jobs?draws=40&seed=7", json=MC_SCENARIO)
+        assert r.status_code == 202, r.text
+        seen = events(client, r.json()["id"])
+        assert seen[-1]["event"] == "done", seen[-1]
+        done = [e["done"] for e in seen if e["event"] == "progress"]
+        assert done == sorted(done) and done[-1] == 40 and all(e["total"] == 40 for e in seen if "total" in e)
+        stored = client.get(f"/runs/{seen[-1]['run_id']}").json()
+        out = stored["outcome"]
+        assert out["kind"] == "monte_carlo" and out["draws"] == 40 and out["seed"] == 7
+        assert stored["parameters"]["monte_carlo"] == {"draws": 40, "seed": 7}
+        # the stored medians and bands are those of the same Monte Carlo run in-process
+        local = run_mc(Scenario.model_validate(MC_SCENARIO), 40, 7, data=data)
+        for (unit, metric), row in local.summary.loc[["USA", "CHN"]].iterrows():
+            if row["median"] == row["median"]:            # not NaN
+                assert out["countries"][unit][metric] == pytest.approx(row["median"], rel=1e-9, abs=1e-12)
+                assert out["bands"][unit][metric] == pytest.approx([row["q05"], row["q95"]], rel=1e-9, abs=1e-12)
+        q05, q95 = out["bands"]["USA"]["welfare"]
+        assert q05 < out["countries"]["USA"]["welfare"] < q95
+        # a Monte Carlo run compares with a plain run like any other
+        plain = client.post("/scenarios/run", json=SCENARIO).json()["id"]
+        diff = client.get(f"/runs/compare?a={plain}&b={stored['id']}").json()
+        assert diff["countries"]["USA"]["welfare"]["difference"] is not None
+
+
+def test_monte_carlo_job_bad_requests_are_422(tmp_path, data):
+    with TestClient(create_app(tmp_path / "r.duckdb", data)) as client:
+        r = client.post("/jobs?draws=10", json=SCENARIO)
+        assert r.status_code == 422 and r.json()["field"] == "uncertainty"
+        for bad in ("draws=0", "draws=100001", "draws=ten", "draws=5&seed=-1"):
+            r = client.post(f"/jobs?{bad}", json=MC_SCENARIO)
+            assert r.status_code == 422, bad
+            assert r.json()["field"] in ("query.draws", "query.seed"), r.json()
+        assert client.get("/runs").json() == []

@@ -36,7 +36,8 @@ from tradewar.store.duck import RunNotFound, save_outcome
 MAX_BODY = 1_000_000        # bytes of any request body
 MAX_SCENARIO = 200_000      # bytes of one scenario
 MAX_JOBS = 2                # concurrent runs (scenario runs, replications), and job workers
-MAX_PENDING = 8             # jobs queued or running
+MAX_PENDING = 8
+MAX_DRAWS = 10_000          # Monte Carlo draws of one job             # jobs queued or running
 
 
 class _TooLarge(Exception):
@@ -285,18 +286,31 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
 
     # ------------------------------------------------------------------ jobs
     @app.post("/jobs", status_code=202, dependencies=[Depends(require_token)])
-    async def submit_job(request: Request) -> dict:
-        """Run a scenario as a job: progress at /jobs/{id}/events, cancel with DELETE /jobs/{id}."""
+    async def submit_job(request: Request,
+                         draws: int | None = Query(default=None, ge=1, le=MAX_DRAWS, description=(
+                             "Monte Carlo over the scenario's [uncertainty]: this many draws")),
+                         seed: int = Query(default=0, ge=0, le=2**32 - 1, description="Monte Carlo seed")) -> dict:
+        """Run a scenario as a job (with ``draws``: a Monte Carlo over its ``[uncertainty]``, whose
+        medians and 5–95% bands are stored as the run): progress at /jobs/{id}/events, cancel with
+        DELETE /jobs/{id}."""
         scenario, text = await scenario_from(request)
+        if draws is not None and not scenario.uncertainty:
+            return _error(422, "uncertainty", "draws given but the scenario has no [uncertainty] table: nothing to draw")
 
         def work(job, progress):
             from tradewar.run import run
+            from tradewar.service.jobs import JobCancelled
 
             start = time.perf_counter()
+            if draws is not None:
+                from tradewar.montecarlo import run_mc
+                from tradewar.service.monte_carlo import save_monte_carlo
+
+                result = run_mc(scenario, draws, seed, data=data, batch_size=max(1, min(50, draws // 20)),
+                                progress=lambda done, total: progress("draws", _Done(done, total)))
+                return save_monte_carlo(store, scenario, result, time.perf_counter() - start, scenario_toml=text)
             outcome = run(scenario, data, progress=progress)
             if job.cancel_requested.is_set():
-                from tradewar.service.jobs import JobCancelled
-
                 raise JobCancelled()
             return save_outcome(store, scenario, outcome, time.perf_counter() - start, scenario_toml=text)
 
@@ -366,6 +380,13 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
     mount(app, data, token_required=token is not None)
     document_bodies(app)
     return app
+
+
+class _Done:
+    """Monte Carlo progress as a job event: draws done of the total."""
+
+    def __init__(self, done: int, total: int):
+        self.done, self.total = done, total
 
 
 def _num(v):

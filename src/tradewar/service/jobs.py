@@ -109,7 +109,7 @@ class JobManager:
 
         def progress(label, rnd):
             info = {"label": str(label)}
-            for key in ("round", "max_change", "seconds"):
+            for key in ("round", "max_change", "seconds", "done", "total"):
                 value = getattr(rnd, key, None)
                 if isinstance(value, (int, float)):
                     info[key] = value
