@@ -114,6 +114,20 @@ COLUMNS = ("id", "created", "scenario_name", "scenario_toml", "dataset", "engine
 _JSON = ("parameters", "outcome", "diagnostics")
 
 
+class StoreMixin:
+    """What every store does the same way on top of its own ``get`` and ``close``: compare two
+    runs, and the context-manager protocol."""
+
+    def compare(self, a: str, b: str) -> dict:
+        return compare_records(self.get(a), self.get(b))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def new_row(*, scenario_name: str, scenario_toml: str, dataset: str, parameters: dict, outcome: dict,
             diagnostics: dict, seconds: float, engine_version: str | None = None) -> tuple:
     """A fresh run's values in :data:`COLUMNS` order (new id, UTC time, JSON text), checked before

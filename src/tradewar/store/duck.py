@@ -11,7 +11,7 @@ from tradewar.store.base import (
     RunNotFound,
     RunRecord,
     RunSummary,
-    compare_records,
+    StoreMixin,
     new_row,
     page,
     record_from_row,
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (
 _COLUMNS = ", ".join(COLUMNS)
 
 
-class DuckDBStore:
+class DuckDBStore(StoreMixin):
     """Runs in a DuckDB file (``":memory:"`` for a throw-away store). Thread-safe: one
     connection, serialised by a lock; every save is one transaction."""
 
@@ -96,15 +96,7 @@ class DuckDBStore:
             raise RunNotFound(run_id)
         return record_from_row(row)
 
-    def compare(self, a: str, b: str) -> dict:
-        return compare_records(self.get(a), self.get(b))
-
     def close(self) -> None:
         with self._lock:
             self._con.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

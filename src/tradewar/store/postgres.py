@@ -20,7 +20,7 @@ from tradewar.store.base import (
     RunRecord,
     RunSummary,
     StoreUnavailable,
-    compare_records,
+    StoreMixin,
     new_row,
     page,
     record_from_row,
@@ -58,7 +58,7 @@ def split_url(url: str) -> tuple[str, str | None, str]:
     return conninfo, schema, label
 
 
-class PostgresStore:
+class PostgresStore(StoreMixin):
     """Runs in PostgreSQL. Thread-safe: a small connection pool; every save is one transaction.
 
     When the server cannot be reached within ``timeout`` seconds an operation raises
@@ -158,17 +158,9 @@ class PostgresStore:
             raise RunNotFound(run_id)
         return record_from_row(row)
 
-    def compare(self, a: str, b: str) -> dict:
-        return compare_records(self.get(a), self.get(b))
-
     def close(self) -> None:
         with self._lock:
             pool, self._pool, self._closed = self._pool, None, True
         if pool is not None:
             pool.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
