@@ -143,6 +143,10 @@ def test_builder_runs_a_scenario_and_shows_map_table_and_matrix(page, server):
     assert rows.first.locator("td").first.inner_text() == lowest
     page.click("table.results th:has-text('Δ welfare %')")
     assert rows.first.locator("td").first.inner_text() == highest
+    # plain bars and plain numbers: no error bars, no bands, no Monte Carlo line
+    expect(page.locator("#bars .point")).to_have_count(30)
+    expect(page.locator("#bars .errorbar")).to_have_count(0)
+    assert page.locator(".mc-summary, table.results .band").count() == 0
     # the bilateral balance matrix: a heatmap with the actors as rows
     expect(page.locator("#matrix .heatmaplayer")).to_have_count(1)
     assert set(stored["outcome"]["bilateral_balance_change"]) == {"USA", "CHN"}
@@ -299,3 +303,99 @@ def test_static_assets_and_web_endpoints(server):
     assert r.status_code == 422 and r.json()["field"] == "date"
     r = h.post("/news/scenario", content=b"Talks will resume next week in Washington between the two sides.")
     assert r.status_code == 422 and "nothing to simulate" in r.json()["message"]
+
+
+def _median_and_band(text: str) -> list[float]:
+    """'-0.016 [-0.07, 0.129]' -> [median, q05, q95]."""
+    m = re.fullmatch(r"\s*(\S+)\s*\[(\S+), (\S+)\]\s*", text)
+    assert m, f"not 'median [q05, q95]': {text!r}"
+    return [float(x.replace(",", "")) for x in m.groups()]
+
+
+def test_builder_monte_carlo_shows_medians_and_bands(page, server):
+    page.goto(server.url + "/")
+    expect(page.locator("#tariffs .tariff")).to_have_count(1)
+    page.fill("#name", "browser-mc")
+    page.locator("#tariffs .rate").fill("30")
+    page.click("#add-uncertainty")
+    row = page.locator("#uncertainty .uncertain")
+    expect(row).to_have_count(1)
+    assert row.locator(".param").input_value() == "trade_elasticity"
+    row.locator(".sd").fill("0.8")
+    page.fill("#draws", "40")
+    page.fill("#seed", "7")
+    toml = page.input_value("#toml")
+    for line in ("[uncertainty.trade_elasticity]", 'dist = "normal"', "mean = 4", "sd = 0.8", "low = 2", "high = 8"):
+        assert line in toml, (line, toml)
+    page.click("#run")
+    run_id = _wait_for_run(page)
+    progress = page.locator("#progress")
+    expect(progress.locator(".muted")).to_contain_text("40/40 draws")
+    assert (progress.get_attribute("data-done"), progress.get_attribute("data-total")) == ("40", "40")
+    job = server.http.get(f"/jobs/{progress.get_attribute('data-job')}").json()
+    done = [e["done"] for e in job["events"] if e["event"] == "progress"]
+    assert job["run_id"] == run_id and done[-1] == 40 and done == sorted(done)
+    stored = server.http.get(f"/runs/{run_id}").json()
+    out = stored["outcome"]
+    assert out["kind"] == "monte_carlo" and (out["draws"], out["seed"]) == (40, 7)
+    assert "[uncertainty.trade_elasticity]" in stored["scenario_toml"]
+    median, (q05, q95) = out["countries"]["USA"]["welfare"], out["bands"]["USA"]["welfare"]
+    assert q05 < median < q95
+    countries = {c: m for c, m in out["countries"].items() if c not in out["groups"]}
+    assert len(countries) == 194
+    for where in ("builder", "run page"):
+        # the map: medians, one shape per country; bars with error bars (the bands)
+        expect(page.locator("#map path.choroplethlocation")).to_have_count(194)
+        expect(page.locator("#bars .errorbar")).to_have_count(30)
+        expect(page.locator(".mc-summary")).to_contain_text("40 draws (40 converged), seed 7")
+        # the table: USA's welfare as "median [q05, q95]", as stored; sorted by the median
+        rows = page.locator("table.results tbody tr")
+        expect(rows).to_have_count(194)
+        assert _median_and_band(_cell(page, "table.results", "USA", 2)) == pytest.approx([median, q05, q95], abs=5e-4), where
+        assert rows.first.locator("td").first.inner_text() == min(countries, key=lambda c: countries[c]["welfare"])
+        page.click("table.results th:has-text('Δ welfare %')")
+        assert rows.first.locator("td").first.inner_text() == max(countries, key=lambda c: countries[c]["welfare"])
+        _shot(page, "mc_builder" if where == "builder" else "mc_run")
+        if where == "builder":
+            page.goto(server.url + f"/ui/run?id={run_id}")
+    # back to the builder with the scenario, its draws and its seed
+    page.click("#open-builder")
+    expect(page.locator("#toml-state")).to_contain_text("loaded from another page")
+    assert page.input_value("#toml") == stored["scenario_toml"]
+    assert (page.input_value("#draws"), page.input_value("#seed")) == ("40", "7")
+
+
+def test_builder_uncertainty_rows_follow_the_model(page, server):
+    page.goto(server.url + "/")
+    expect(page.locator("#tariffs .tariff")).to_have_count(1)
+    page.select_option("#dataset", "ossa2014")
+    expect(page.locator("#model")).to_have_value("ossa2014")
+    page.click("#add-uncertainty")
+    row = page.locator("#uncertainty .uncertain")
+    assert row.locator(".param").input_value() == "sigma"
+    toml = page.input_value("#toml")
+    for line in ("[uncertainty.sigma]", 'mean = "sigma_main"', "cv = 0.1", "low = 1.05"):
+        assert line in toml, (line, toml)
+    assert int(page.input_value("#draws")) > 0
+    page.click("#validate")
+    expect(page.locator("#message.ok")).to_contain_text("valid:")
+    # uniform per sector: low and high, the mean and cv hidden
+    row.locator(".dist").select_option("uniform")
+    expect(row.locator(".cv")).to_be_hidden()
+    toml = page.input_value("#toml")
+    assert 'dist = "uniform"\nper_sector = true\nlow = 1.05\nhigh = 6\n' in toml and "cv =" not in toml, toml
+    page.click("#validate")
+    expect(page.locator("#message.ok")).to_contain_text("valid:")
+    row.locator(".high").fill("")
+    page.click("#validate")
+    expect(page.locator("#message.error")).to_contain_text("uncertainty.sigma: dist 'uniform' needs high")
+    page.errors.remove("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
+    # the one-sector model draws trade_elasticity instead
+    page.select_option("#model", "one_sector")
+    expect(row.locator(".param")).to_have_value("trade_elasticity")
+    assert "[uncertainty.trade_elasticity]" in page.input_value("#toml") and "sigma" not in page.input_value("#toml")
+    _shot(page, "mc_form")
+    # without a row, no [uncertainty] and no draws: an ordinary run
+    row.locator("button.danger").click()
+    expect(row).to_have_count(0)
+    assert "uncertainty" not in page.input_value("#toml") and page.input_value("#draws") == "0"

@@ -35,9 +35,16 @@ def b1_uncertain():
 def faulty_solve_batch(world, scenario, ids, params, warm=True, *, marker: str, mode: str):
     """The real batch solve, except that the first batch to run fails once (``mode`` "raise":
     an exception, "kill": its worker process dies) or every time ("always")."""
-    first = not Path(marker).exists()
+    try:                         # atomic: exactly one batch is the first, even when two start at once
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        first = True
+    except FileExistsError:
+        first = False
     if first or mode == "always":
-        Path(marker).write_text(str(os.getpid()))
+        if not first:
+            Path(marker).write_text(str(os.getpid()))
         if mode == "kill":
             os._exit(1)
         raise OSError(f"injected failure in pid {os.getpid()}")

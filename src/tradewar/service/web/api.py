@@ -33,6 +33,7 @@ def _root(data):
 @lru_cache(maxsize=16)
 def _world_info(name: str, root: str | None) -> dict:
     import numpy as np
+    import pandas as pd
 
     from tradewar.data import load_dataset
 
@@ -41,9 +42,12 @@ def _world_info(name: str, root: str | None) -> dict:
     columns = [c for c in world.countries.columns
                if c not in ("name", "gdp", "expenditure") and np.issubdtype(world.countries[c].dtype, np.number)]
     arrays = [k for k, v in getattr(world, "extras", {}).items() if getattr(v, "ndim", 0) in (2, 3)]
+    sector_data = getattr(world, "sector_data", None)
+    sector_columns = [] if sector_data is None else [
+        c for c in sector_data.columns if c != "sector_id" and pd.api.types.is_numeric_dtype(sector_data[c])]
     return {"name": name, "countries": [{"code": c, "name": str(n)} for c, n in zip(world.countries.index, names)],
             "groups": {k: list(v) for k, v in world.groups.items()}, "sectors": list(world.sectors),
-            "columns": columns, "arrays": arrays, "units": world.units}
+            "columns": columns, "arrays": arrays, "sector_columns": sector_columns, "units": world.units}
 
 
 def _library() -> dict:
@@ -88,7 +92,8 @@ def router(data=None) -> APIRouter:
 
     @r.get("/datasets/{name}/world", tags=["web"])
     async def dataset_world(name: str = Path(max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")) -> dict:
-        """A dataset's countries (code, name), groups, sectors, rate columns and arrays."""
+        """A dataset's countries (code, name), groups, sectors, rate columns, arrays and numeric
+        sector-data columns (per-sector parameters such as ``sigma_main``)."""
         return await run_in_threadpool(_world_info, name, _root(data))
 
     @r.get("/scenarios/library", tags=["web"])

@@ -1,5 +1,5 @@
 // tradewar web app: the scenario builder — form -> scenario TOML (editable) -> validate / run as a
-// job with a progress bar -> results.
+// job (or a Monte Carlo over the [uncertainty] tables: draws > 0) with a progress bar -> results.
 "use strict";
 
 const B = { world: null, edited: false, job: null };
@@ -25,7 +25,12 @@ function select(cls, options, value) {
 function field(label, input) { return TW.el("label", {}, label, input); }
 function removeButton() {
   return TW.el("button", { type: "button", class: "danger", title: "remove",
-    onclick: (e) => { e.target.closest(".measure").remove(); regenerate(); } }, "×");
+    onclick: (e) => {
+      const row = e.target.closest(".measure");
+      row.remove();
+      if (row.classList.contains("uncertain") && !document.querySelector("#uncertainty .uncertain")) $("draws").value = 0;
+      regenerate();
+    } }, "×");
 }
 function firstOther(code) { return (B.world.countries.find((c) => c.code !== code) || {}).code; }
 
@@ -69,6 +74,80 @@ function addStrategy(init = {}) {
   regenerate();
 }
 
+// parameters a Monte Carlo can draw, per model: one number per draw, or one per sector (mean: a
+// column of the dataset's sector data, sd = cv × mean)
+const MC_PARAMS = {
+  one_sector: [{ name: "trade_elasticity", mean: 4, sd: 0.8, low: 2, high: 8 }],
+  ossa2014: [{ name: "sigma", column: "sigma_main", cv: 0.1, low: 1.05, high: null, uniformHigh: 6 }],
+  cp2015: [{ name: "theta", column: "theta", cv: 0.1, low: 0.5, high: null, uniformHigh: 20 }],
+};
+function mcParams() { return MC_PARAMS[$("model").value] || []; }
+function mcParam(row) { return mcParams().find((p) => p.name === row.querySelector(".param").value); }
+function numInput(cls, value, placeholder) {
+  return TW.el("input", { class: cls, type: "number", step: "any", value: value ?? "", placeholder, oninput: regenerate });
+}
+
+// show the inputs the row's distribution uses (normal: mean, sd or cv, optional low/high; uniform: low, high)
+function showDistFields(row) {
+  const uniform = row.querySelector(".dist").value === "uniform";
+  row.querySelectorAll(".normal-only").forEach((l) => { l.hidden = uniform; });
+  row.querySelectorAll(".low, .high").forEach((i) => { i.placeholder = uniform ? "required" : "none"; });
+}
+
+function addUncertainty(init = {}) {
+  const used = new Set([...document.querySelectorAll("#uncertainty .param")].map((s) => s.value));
+  const p = mcParams().find((x) => x.name === init.name) || mcParams().find((x) => !used.has(x.name));
+  if (!p) { TW.message($("message"), `model ${$("model").value}: every parameter it can draw has a row already`); return; }
+  const columns = (B.world.sector_columns || []).map((c) => [c, c]);
+  if (p.column && !columns.some(([c]) => c === p.column)) columns.unshift([p.column, p.column]);
+  const mean = p.column
+    ? field("mean (sector column)", select("column", columns, p.column))
+    : field("mean", numInput("mean", p.mean));
+  const spread = p.column ? field("cv (sd / mean)", numInput("cv", p.cv)) : field("sd", numInput("sd", p.sd));
+  [mean, spread].forEach((l) => l.classList.add("normal-only"));
+  const row = TW.el("div", { class: "measure uncertain row" },
+    field("parameter", TW.el("select", { class: "param", onchange: (e) => {
+      const row = e.target.closest(".uncertain"); const name = e.target.value;
+      row.remove(); addUncertainty({ name }); } },
+      mcParams().map((x) => TW.el("option", { value: x.name, selected: x === p }, x.column ? `${x.name} (per sector)` : x.name)))),
+    field("distribution", TW.el("select", { class: "dist", onchange: (e) => {
+      const row = e.target.closest(".uncertain"), high = row.querySelector(".high");
+      if (e.target.value === "uniform" && !high.value && p.uniformHigh) high.value = p.uniformHigh;  // uniform needs one
+      showDistFields(row); regenerate(); } },
+      [["normal", "normal"], ["uniform", "uniform"]].map(([v, t]) => TW.el("option", { value: v }, t)))),
+    mean, spread, field("low", numInput("low", p.low)), field("high", numInput("high", p.high)),
+    p.column ? field("sectors", select("correlation", [["independent", "independent"], ["common", "move together"]], "independent")) : null,
+    removeButton());
+  $("uncertainty").append(row);
+  showDistFields(row);
+  if (!(parseInt($("draws").value, 10) > 0)) $("draws").value = 200;
+  regenerate();
+}
+
+// after a change of model: rows of parameters the new model does not have become its own
+function syncUncertainty() {
+  const stale = [...document.querySelectorAll("#uncertainty .uncertain")].filter((r) => !mcParam(r));
+  stale.forEach((r) => r.remove());
+  const used = () => new Set([...document.querySelectorAll("#uncertainty .param")].map((s) => s.value));
+  stale.forEach(() => { if (mcParams().some((p) => !used().has(p.name))) addUncertainty(); });
+  regenerate();
+}
+
+function uncertaintyToml(r, lines) {
+  const p = mcParam(r);
+  if (!p) return;                    // a row of the previous model, about to be replaced (syncUncertainty)
+  const dist = r.querySelector(".dist").value;
+  const value = (cls) => parseFloat(r.querySelector(cls).value);
+  lines.push("", `[uncertainty.${p.name}]`, `dist = ${tomlString(dist)}`);
+  if (dist === "normal" && p.column) lines.push(`mean = ${tomlString(r.querySelector(".column").value)}`, `cv = ${num(value(".cv")) ?? "nan"}`);
+  else if (dist === "normal") lines.push(`mean = ${num(value(".mean")) ?? "nan"}`, `sd = ${num(value(".sd")) ?? "nan"}`);
+  else if (p.column) lines.push("per_sector = true");
+  ["low", "high"].forEach((k) => {   // left out when empty (uniform needs both: the server says so)
+    if (r.querySelector("." + k).value.trim() !== "") lines.push(`${k} = ${num(value("." + k)) ?? "nan"}`);
+  });
+  if (p.column && r.querySelector(".correlation").value !== "independent") lines.push(`correlation = "common"`);
+}
+
 function splitCodes(text) {
   const parts = text.split(/[\s,]+/).filter(Boolean);
   return parts.length === 1 ? parts[0] : parts;
@@ -103,6 +182,7 @@ function formToml() {
     if (kind === "joint_optimal") lines.push(`against = ${tomlSelector(splitCodes(r.querySelector(".against").value))}`);
     lines.push(`restriction = ${tomlString(r.querySelector(".restriction").value)}`);
   });
+  document.querySelectorAll("#uncertainty .uncertain").forEach((r) => uncertaintyToml(r, lines));
   return lines.join("\n") + "\n";
 }
 
@@ -123,7 +203,7 @@ async function loadDataset(name, keepMeasures = false) {
   $("dataset-info").textContent = `${B.world.countries.length} countries, ${B.world.sectors.length} sector(s)` +
     (Object.keys(B.world.groups).length ? `, groups: ${Object.keys(B.world.groups).join(", ")}` : "");
   if (!keepMeasures) {
-    ["tariffs", "retaliation", "strategies"].forEach((id) => $(id).replaceChildren());
+    ["tariffs", "retaliation", "strategies", "uncertainty"].forEach((id) => $(id).replaceChildren());
     addTariff();
   }
   regenerate();
@@ -131,6 +211,7 @@ async function loadDataset(name, keepMeasures = false) {
 
 async function validate() {
   const msg = $("message");
+  TW.message(msg, "");
   try {
     const r = await TW.api("/scenarios/validate", { body: $("toml").value, headers: { "Content-Type": "application/toml" } });
     TW.message(msg, `valid: ${r.name} on ${r.dataset} (${r.model}), ${r.tariffs} tariff measure(s), ` +
@@ -146,14 +227,23 @@ async function run() {
   $("run").disabled = true; $("cancel").disabled = false;
   const bar = TW.progressBar($("progress"));
   bar.update(0.02, "submitting…");
-  let rounds = 0;
+  let rounds = 0, drawn = "";
+  delete $("progress").dataset.done; delete $("progress").dataset.total;   // of an earlier Monte Carlo
+  const draws = parseInt($("draws").value, 10) || 0;
+  const query = draws > 0 ? { draws, seed: $("seed").value.trim() || "0" } : null;   // a Monte Carlo
   try {
     B.job = TW.runJob($("toml").value, (ev, fraction, jobId) => {
       if (ev.event === "progress") rounds += 1;
       Object.assign($("progress").dataset, { job: jobId, rounds, state: ev.event });
-      const label = ev.event === "progress" ? `${ev.label} round ${ev.round ?? ""} (max change ${TW.fmt(ev.max_change, 4)})` : ev.event;
+      if (ev.total !== undefined) {
+        Object.assign($("progress").dataset, { done: ev.done, total: ev.total });
+        drawn = `${ev.done}/${ev.total} draws`;
+      }
+      let label = ev.event;
+      if (ev.event === "progress") label = ev.total !== undefined ? drawn : `${ev.label} round ${ev.round ?? ""} (max change ${TW.fmt(ev.max_change, 4)})`;
+      else if (drawn) label = `${ev.event} (${drawn})`;
       bar.update(fraction, label);
-    });
+    }, query);
     const runId = await B.job.done;
     const record = await TW.api(`/runs/${runId}`);
     TW.message(msg, `stored as run ${runId} — `, "ok");
@@ -179,6 +269,8 @@ async function init() {
   $("add-tariff").addEventListener("click", () => addTariff());
   $("add-retaliation").addEventListener("click", () => addRetaliation());
   $("add-strategy").addEventListener("click", () => addStrategy());
+  $("add-uncertainty").addEventListener("click", () => addUncertainty());
+  $("model").addEventListener("change", syncUncertainty);
   $("regenerate").addEventListener("click", () => regenerate(true));
   $("toml").addEventListener("input", () => { B.edited = true; $("toml-state").textContent = "edited by hand (the form no longer overwrites it)"; });
   $("validate").addEventListener("click", validate);
@@ -200,6 +292,12 @@ async function init() {
     sessionStorage.removeItem("tradewar-scenario");
     $("toml").value = handed; B.edited = true;
     $("toml-state").textContent = "loaded from another page (edit, then run)";
+  }
+  const mc = sessionStorage.getItem("tradewar-draws");   // {draws, seed} of a Monte Carlo run handed over
+  if (mc) {
+    sessionStorage.removeItem("tradewar-draws");
+    const { draws, seed } = JSON.parse(mc);
+    $("draws").value = draws; $("seed").value = seed;
   }
 }
 

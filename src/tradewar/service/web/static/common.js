@@ -57,12 +57,14 @@ TW.message = function (node, text, kind = "error") {
 
 TW.param = (name) => new URLSearchParams(location.search).get(name);
 
-// Run a scenario (TOML text) as a job; onEvent(event, fraction, jobId) per streamed event.
+// Run a scenario (TOML text) as a job; onEvent(event, fraction, jobId) per streamed event; query:
+// {draws, seed} for a Monte Carlo (progress events then carry done/total).
 // Returns {done: Promise<run id>, cancel()}.
-TW.runJob = function (toml, onEvent) {
+TW.runJob = function (toml, onEvent, query = null) {
   let jobId = null, source = null, cancelled = false;
   const done = (async () => {
-    const job = await TW.api("/jobs", { body: toml, headers: { "Content-Type": "application/toml" } });
+    const path = "/jobs" + (query ? "?" + new URLSearchParams(query) : "");
+    const job = await TW.api(path, { body: toml, headers: { "Content-Type": "application/toml" } });
     jobId = job.id;
     if (cancelled) await TW.api("/jobs/" + jobId, { method: "DELETE" });
     return await new Promise((resolve, reject) => {
@@ -71,7 +73,9 @@ TW.runJob = function (toml, onEvent) {
       source.onmessage = (msg) => {
         const ev = JSON.parse(msg.data);
         if (ev.event === "progress") rounds += 1;
-        const fraction = { queued: 0.1, started: 0.25, done: 1 }[ev.event] ?? Math.min(0.95, 0.25 + 0.7 * (1 - Math.pow(0.85, rounds)));
+        const fraction = { queued: 0.1, started: 0.25, done: 1 }[ev.event] ?? (ev.total
+          ? 0.25 + 0.7 * Math.min(1, ev.done / ev.total)
+          : Math.min(0.95, 0.25 + 0.7 * (1 - Math.pow(0.85, rounds))));
         onEvent && onEvent(ev, fraction, jobId);
         if (ev.event === "done") { source.close(); resolve(ev.run_id); }
         else if (ev.event === "failed") { source.close(); reject(new Error(`run failed: ${ev.field ? ev.field + ": " : ""}${ev.message}`)); }

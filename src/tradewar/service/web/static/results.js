@@ -1,5 +1,6 @@
 // tradewar web app: a run's results — choropleth world map, bar chart, sortable table and the
-// bilateral balance matrix. Uses plotly.js (served locally) and /geo/world.geojson.
+// bilateral balance matrix; for a Monte Carlo run the medians, with their 5–95% bands in the table
+// and as error bars. Uses plotly.js (served locally) and /geo/world.geojson.
 "use strict";
 
 // the per-country metrics worth showing first (the rest follow in the table)
@@ -32,26 +33,33 @@ TW.countryName = function (geo, code) {
   return f ? f.properties.name : code;
 };
 
-// {code: value} (codes or regions) -> map locations, values and hover labels per geo feature
-function mapValues(geo, values) {
+// "[q05, q95]" of a band (Monte Carlo runs)
+TW.band = (b, digits = 3) => `[${TW.fmt(b ? b[0] : null, digits)}, ${TW.fmt(b ? b[1] : null, digits)}]`;
+
+// {code: value} (codes or regions) -> map locations, values and hover labels per geo feature;
+// bands {code: [q05, q95]} (optional) join the labels
+function mapValues(geo, values, bands) {
   const locs = [], z = [], text = [];
   const covered = new Set();
-  const put = (code, value, label) => { locs.push(code); z.push(value); text.push(label); covered.add(code); };
+  const put = (code, value, label, unit) => {
+    locs.push(code); z.push(value); covered.add(code);
+    text.push(bands ? `${label}<br>5–95%: ${TW.band(bands[unit])}` : label);
+  };
   for (const [code, v] of Object.entries(values)) {
     if (v === null || v === undefined) continue;
-    if (TW.REGIONS[code]) TW.REGIONS[code].forEach((m) => put(m, v, `${TW.countryName(geo, m)} (${code})`));
-    else if (code !== "ROW") put(code, v, TW.countryName(geo, code));
+    if (TW.REGIONS[code]) TW.REGIONS[code].forEach((m) => put(m, v, `${TW.countryName(geo, m)} (${code})`, code));
+    else if (code !== "ROW") put(code, v, TW.countryName(geo, code), code);
   }
   if (values.ROW !== undefined && values.ROW !== null) {
-    geo.features.filter((f) => !covered.has(f.id)).forEach((f) => put(f.id, values.ROW, `${f.properties.name} (ROW)`));
+    geo.features.filter((f) => !covered.has(f.id)).forEach((f) => put(f.id, values.ROW, `${f.properties.name} (ROW)`, "ROW"));
   }
   return { locs, z, text };
 }
 
-// a choropleth of {code: value} in div; title and colour bar label
-TW.choropleth = async function (div, values, label) {
+// a choropleth of {code: value} in div; title and colour bar label; bands: see mapValues
+TW.choropleth = async function (div, values, label, bands = null) {
   const geo = await TW.world();
-  const { locs, z, text } = mapValues(geo, values);
+  const { locs, z, text } = mapValues(geo, values, bands);
   const zmax = Math.max(1e-9, ...z.map(Math.abs));
   const trace = {
     type: "choropleth", geojson: geo, featureidkey: "id", locations: locs, z, text,
@@ -68,16 +76,27 @@ TW.choropleth = async function (div, values, label) {
   await Plotly.react(div, [trace], layout, TW.PLOT_CONFIG);
 };
 
-// horizontal bars of the largest moves (all countries if few)
-TW.bars = function (div, rows, key, label, names, limit = 30) {
+// horizontal bars of the largest moves (all countries if few); bands {code: {metric: [q05, q95]}}
+// (a Monte Carlo run) add error bars from q05 to q95
+TW.bars = function (div, rows, key, label, names, limit = 30, bands = null) {
   let data = rows.filter((r) => typeof r[key] === "number");
   data.sort((a, b) => a[key] - b[key]);
   if (data.length > limit) data = data.slice(0, limit / 2).concat(data.slice(-limit / 2));
   const y = data.map((r) => names[r.code] ? `${names[r.code]} (${r.code})` : r.code);
   const x = data.map((r) => r[key]);
-  return Plotly.react(div, [{ type: "bar", orientation: "h", x, y,
+  const trace = { type: "bar", orientation: "h", x, y,
     marker: { color: x.map((v) => (v < 0 ? "#c0392b" : "#2e7d32")) },
-    hovertemplate: "%{y}: %{x:.3f}<extra></extra>" }],
+    hovertemplate: "%{y}: %{x:.3f}<extra></extra>" };
+  if (bands) {
+    const band = data.map((r) => (bands[r.code] || {})[key] || [null, null]);
+    const gap = (v) => (typeof v === "number" ? Math.max(0, v) : 0);
+    Object.assign(trace, {
+      error_x: { type: "data", symmetric: false, array: band.map(([, hi], i) => gap(hi - x[i])),
+                 arrayminus: band.map(([lo], i) => gap(x[i] - lo)), color: "#333", thickness: 1.2, width: 3 },
+      customdata: band.map((b) => TW.band(b)),
+      hovertemplate: "%{y}: median %{x:.3f}, 5–95% %{customdata}<extra></extra>" });
+  }
+  return Plotly.react(div, [trace],
   { margin: { l: 170, r: 20, t: 30, b: 40 }, height: Math.max(300, 22 * x.length + 80),
     title: { text: label + (rows.length > limit ? ` — the ${limit / 2} lowest and highest` : ""), font: { size: 13 } },
     xaxis: { zeroline: true, zerolinecolor: "#555" }, yaxis: { automargin: true } }, TW.PLOT_CONFIG);
@@ -110,10 +129,21 @@ function metricsOf(rows) {
   return Object.keys(TW.METRICS).filter((k) => present.has(k)).concat([...present].filter((k) => !TW.METRICS[k]).sort());
 }
 
+// a Monte Carlo run's line under the title: draws, seed, the drawn parameters, failures
+function monteCarloSummary(out) {
+  const failed = (out.failed_draws || []).length;
+  return `Monte Carlo: ${out.draws} draws (${out.converged_draws} converged` + (failed ? `, ${failed} failed` : "") +
+    `), seed ${out.seed}, drawn: ${(out.parameters_drawn || []).join(", ")} · each value is the median over the draws, ` +
+    "[5%, 95%] its band";
+}
+
 // everything for one stored run (GET /runs/{id}) into container
 TW.renderRun = async function (container, run) {
   const out = run.outcome || {};
-  const rows = countryRows(out.countries);
+  const mc = out.kind === "monte_carlo";
+  const bands = mc ? out.bands || {} : null;
+  const groups = new Set(mc ? out.groups || [] : []);     // group medians (world, EU27…): not map rows
+  const rows = countryRows(out.countries).filter((r) => !groups.has(r.code));
   const metrics = metricsOf(rows);
   const geo = await TW.world();
   const names = {};
@@ -129,16 +159,22 @@ TW.renderRun = async function (container, run) {
   const barDiv = TW.el("div", { class: "plot", id: "bars" });
   const matrixDiv = TW.el("div", { class: "plot", id: "matrix" });
   const columns = [{ key: "code", label: "ISO3" }, { key: "name", label: "country" }]
-    .concat(metrics.map((m) => ({ key: m, label: TW.METRICS[m] || m, num: true, sign: true })));
+    .concat(metrics.map((m) => ({ key: m, label: TW.METRICS[m] || m, num: true, sign: true,
+      render: mc ? (v, r) => TW.el("span", { class: "mc" }, TW.fmt(v, 3), " ",
+        TW.el("span", { class: "band" }, TW.band((bands[r.code] || {})[m]))) : undefined })));
   const table = TW.table(columns, rows, { sortKey: metrics[0], sortDir: 1, class: "data results" });
   const world = out.world || {};
+  const worldMc = mc && out.countries && out.countries.world ? out.countries.world.welfare : undefined;
   container.replaceChildren(
     TW.el("div", { class: "card" },
       TW.el("h2", {}, `Run ${run.scenario_name || out.scenario} `, TW.el("span", { class: "muted" }, run.id ? `(${run.id})` : "")),
       TW.el("p", { class: "muted" },
-        `dataset ${run.dataset} · model ${out.model} · ${rows.length} countries · solved in ${TW.fmt(run.seconds, 3)} s · ` +
-        `converged: ${diag.converged} · engine ${run.engine_version || ""}` +
-        (typeof world.welfare === "number" ? ` · world Δ welfare ${TW.fmt(world.welfare, 4)} %` : "")),
+        `dataset ${run.dataset} · model ${out.model || (run.parameters || {}).model} · ${rows.length} countries · ` +
+        `solved in ${TW.fmt(run.seconds, 3)} s · ` + (mc ? "" : `converged: ${diag.converged} · `) +
+        `engine ${run.engine_version || ""}` +
+        (typeof world.welfare === "number" ? ` · world Δ welfare ${TW.fmt(world.welfare, 4)} %` : "") +
+        (typeof worldMc === "number" ? ` · world Δ welfare ${TW.fmt(worldMc, 4)} % ${TW.band(out.bands.world.welfare, 4)}` : "")),
+      mc ? TW.el("p", { class: "mc-summary" }, monteCarloSummary(out)) : null,
       (out.notes || []).length ? TW.el("ul", { class: "muted" }, out.notes.map((n) => TW.el("li", {}, n))) : null,
       TW.el("div", { class: "row" }, TW.el("label", {}, "metric", select))),
     TW.el("div", { class: "card" }, TW.el("h3", {}, "World map"), mapDiv),
@@ -151,10 +187,13 @@ TW.renderRun = async function (container, run) {
     const key = select.value;
     const values = {};
     rows.forEach((r) => { values[r.code] = r[key]; });
-    await TW.choropleth(mapDiv, values, TW.METRICS[key] || key);
-    await TW.bars(barDiv, rows, key, TW.METRICS[key] || key, names);
+    const label = (TW.METRICS[key] || key) + (mc ? " (median)" : "");
+    const metricBands = mc ? Object.fromEntries(Object.entries(bands).map(([c, b]) => [c, b[key]])) : null;
+    await TW.choropleth(mapDiv, values, label, metricBands);
+    await TW.bars(barDiv, rows, key, label + (mc ? ", 5–95% bands" : ""), names, 30, bands);
   }
   select.addEventListener("change", draw);
   await draw();
-  await TW.balanceMatrix(matrixDiv, out.bilateral_balance_change, names);
+  if (mc) matrixDiv.replaceChildren(TW.el("p", { class: "muted" }, "A Monte Carlo run keeps medians and bands per country, not the bilateral balances."));
+  else await TW.balanceMatrix(matrixDiv, out.bilateral_balance_change, names);
 };
