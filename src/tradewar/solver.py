@@ -159,7 +159,8 @@ def _line_search(system: System, x, r, dx, diag: Diagnostics, max_halvings: int 
             r_new = system.residual(x + step * dx)
         diag.function_evaluations += 1
         if np.all(np.isfinite(r_new)):
-            f1 = float(r_new @ r_new)
+            with np.errstate(over="ignore"):          # a huge residual is simply not a decrease
+                f1 = float(r_new @ r_new)
             if f1 <= (1.0 - 1e-4 * step) * f0:
                 return step, r_new, _maxabs(r_new)
         step *= 0.5
