@@ -110,7 +110,7 @@ class Outcome:
     # ----------------------------------------------------------------- rendering
     def to_dict(self) -> dict:
         def clean(frame: pd.DataFrame) -> dict:
-            return {idx: {k: _num(v) for k, v in row.items()} for idx, row in frame.iterrows()}
+            return {idx: {k: json_number(v) for k, v in row.items()} for idx, row in frame.iterrows()}
 
         return {
             "scenario": self.scenario,
@@ -118,12 +118,12 @@ class Outcome:
             "parameters": {k: _jsonable(v) for k, v in self.parameters.items()},
             "units": self.units,
             "notes": list(self.notes),
-            "diagnostics": {k: _num(v) for k, v in self.diagnostics.as_dict().items()},
-            "world": {k: _num(v) for k, v in self.world.items()},
+            "diagnostics": {k: json_number(v) for k, v in self.diagnostics.as_dict().items()},
+            "world": {k: json_number(v) for k, v in self.world.items()},
             "groups": clean(self.groups()),
             "countries": clean(self.countries),
             "bilateral_balance_change": {
-                c: {p: _num(v) for p, v in zip(self.bilateral.partner.values,
+                c: {p: json_number(v) for p, v in zip(self.bilateral.partner.values,
                                                  self.bilateral["balance_change"].sel(country=c).values)}
                 for c in (self.actors or ())
             },
@@ -168,18 +168,19 @@ def write_atomic(path: str | os.PathLike, data: bytes | None = None, writer=None
         raise
 
 
-def _num(v):
-    if isinstance(v, (np.floating, float)):
-        return None if not np.isfinite(v) else float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
+def json_number(v):
+    """A JSON-safe scalar: numpy scalars as Python ones, non-finite floats as None."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
     return v
 
 
 def _jsonable(v):
     if isinstance(v, (tuple, list)):
         return [_jsonable(x) for x in v]
-    return _num(v)
+    return json_number(v)
 
 
 def bilateral_dataset(codes: list[str], before: np.ndarray, after: np.ndarray) -> xr.Dataset:

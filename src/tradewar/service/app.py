@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tradewar.errors import TradewarError
+from tradewar.outcome import json_number
 from tradewar.service.jobs import TERMINAL, JobManager, JobNotFound
 from tradewar.service.openapi_bodies import document_bodies
 from tradewar.store import RunStore, StoreUnavailable, open_store
@@ -265,8 +266,8 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         with _Job():
             cells, info = compute(paper, table, data)
         return {"paper": paper, "table": table, "info": _plain(info),
-                "cells": [{"scenario": c.scenario, "row": c.row, "column": c.column, "value": _num(c.value),
-                           "published": _num(c.published), "matches": c.matches} for c in cells]}
+                "cells": [{"scenario": c.scenario, "row": c.row, "column": c.column, "value": json_number(c.value),
+                           "published": json_number(c.published), "matches": c.matches} for c in cells]}
 
     @app.post("/news/read")
     async def news_read(request: Request, date: str | None = Query(default=None, description="YYYY-MM-DD")) -> dict:
@@ -389,21 +390,6 @@ class _Done:
         self.done, self.total = done, total
 
 
-def _num(v):
-    import math
-
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    try:
-        import numpy as np
-
-        if isinstance(v, np.generic):
-            return _num(v.item())
-    except ImportError:  # pragma: no cover
-        pass
-    return v
-
-
 def _plain(v: Any):
     """JSON-safe copy (non-finite floats → None, numpy scalars → Python)."""
     if isinstance(v, dict):
@@ -414,4 +400,4 @@ def _plain(v: Any):
         return str(v)
     if hasattr(v, "isoformat"):
         return v.isoformat()
-    return _num(v)
+    return json_number(v)

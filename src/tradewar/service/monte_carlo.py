@@ -4,12 +4,7 @@ are the run's per-country (and group) values, so runs list and compare like any 
 
 from __future__ import annotations
 
-import math
-
-
-def _num(v):
-    v = float(v)
-    return v if math.isfinite(v) else None
+from tradewar.outcome import json_number
 
 
 def monte_carlo_outcome(result) -> dict:
@@ -18,8 +13,8 @@ def monte_carlo_outcome(result) -> dict:
     countries: dict[str, dict] = {}
     bands: dict[str, dict] = {}
     for (unit, metric), row in result.summary.iterrows():
-        countries.setdefault(unit, {})[metric] = _num(row["median"])
-        bands.setdefault(unit, {})[metric] = [_num(row["q05"]), _num(row["q95"])]
+        countries.setdefault(unit, {})[metric] = json_number(row["median"])
+        bands.setdefault(unit, {})[metric] = [json_number(row["q05"]), json_number(row["q95"])]
     failed = result.failed
     return {
         "kind": "monte_carlo",
