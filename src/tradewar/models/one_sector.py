@@ -578,11 +578,12 @@ def optimal_tariff(base: Baseline, country: str, denominator: Literal["expenditu
     E = Σ_j X'_ji, Y'). ``denominator="income"`` uses (Y_j − X_jj), as the replication code does
     in scenario R3.
 
-    The formula is the exact optimum of the model's welfare Ŵ when labour supply is inelastic
-    (κ = 0) and trade is balanced (T = 0): then the numerical optimum is its fixed point, the
-    rate that the formula returns at the optimum's own flows (tests/test_one_sector_strategy.py).
-    At the baseline's flows it is a first-order approximation of that fixed point; with κ > 0
-    or deficits it leaves out the labour-supply and transfer channels of Ŵ.
+    The formula is the exact optimum of the model's welfare Ŵ in a two-country world with
+    inelastic labour (κ = 0) and balanced trade (T = 0): the numerical optimum is then its fixed
+    point, the rate the formula returns at the optimum's own flows (with more countries the two
+    part by 1e-5–4e-4; tests/test_one_sector_strategy.py). At the baseline's flows it is a
+    first-order approximation of that fixed point; with κ > 0 or deficits it leaves out the
+    labour-supply and transfer channels of Ŵ.
     """
     j = base.world.index_of(country)
     if at is None:
