@@ -157,26 +157,6 @@ def test_forcing_the_vectorised_path_needs_an_eligible_scenario():
     s = Scenario.from_text(SYNTHETIC.format(revenue="income_tax", other=world.iso3[2]).replace(
         'name = "one_sector"', 'name = "one_sector"\nvariant = "eaton_kortum_krugman"'))
     assert not vectorisable(s)
-    with pytest.raises(TradewarError, match=r"vectorised \(--vectorised\).*baseline variant"):
+    with pytest.raises(TradewarError, match="vectorised=True.*baseline variant"):
         run_mc(s, 4, seed=0, world=world, vectorised=True)
     assert run_mc(s, 4, seed=0, world=world).n_ok == 4            # the default: one by one
-
-
-def test_cli_switch_forces_either_path(tmp_path):
-    from typer.testing import CliRunner
-
-    from tradewar.cli import app
-
-    runner = CliRunner()
-    texts = []
-    for flag in ("--vectorised", "--one-by-one"):
-        res = runner.invoke(app, ["mc", "ignatenko2025/B1_ustr_bands", "--draws", "12", "--seed", "3", flag])
-        assert res.exit_code == 0, res.output
-        texts.append(next(line for line in res.output.splitlines() if line.startswith("│ USA")))
-    assert texts[0] == texts[1]
-    ossa = tmp_path / "ossa.toml"
-    ossa.write_text('name = "o"\ndataset = "ossa2014"\n[model]\nname = "ossa2014"\n'
-                    '[uncertainty.sigma]\ndist = "normal"\nmean = "sigma_main"\ncv = 0.1\nlow = 1.05\n')
-    res = runner.invoke(app, ["mc", str(ossa), "--draws", "3", "--vectorised"])
-    assert res.exit_code != 0 and isinstance(res.exception, TradewarError)
-    assert "--vectorised" in str(res.exception) and "one_sector" in str(res.exception)

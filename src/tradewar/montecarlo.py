@@ -449,7 +449,7 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
     if batch_size < 1:
         raise TradewarError(f"batch size must be at least 1 (got {batch_size})")
     if vectorised and not vectorisable(scenario):
-        raise TradewarError(f"vectorised (--vectorised): scenario {scenario.name!r} needs the one_sector model's baseline "
+        raise TradewarError(f"vectorised=True: scenario {scenario.name!r} needs the one_sector model's baseline "
                             f"variant, closure 'fixed_transfers' and no strategies (model "
                             f"{scenario.model.name!r}, closure {scenario.deficits.closure!r}, "
                             f"{len(scenario.strategy or [])} strategies)")
@@ -601,9 +601,6 @@ def register(app) -> None:
         out_path: Optional[Path] = typer.Option(None, "--out", help="Write the draws to this Parquet file."),
         countries: Optional[str] = typer.Option(None, "--countries", help="Comma-separated rows to show."),
         batch_size: int = typer.Option(50, "--batch-size", help="Draws per task (warm-started in turn)."),
-        vectorised: Optional[bool] = typer.Option(None, "--vectorised/--one-by-one", help=(
-            "Solve the draws of a batch in one Newton loop, or one after another (default: whichever "
-            "is faster for the model and world; see docs/montecarlo.md).")),
         data: Optional[Path] = typer.Option(None, "--data", help="Data directory."),
     ):
         """Monte Carlo over the scenario's parameter distributions: medians and 5–95% bands."""
@@ -637,7 +634,7 @@ def register(app) -> None:
                           console=err, transient=True) as bar:
                 task = bar.add_task("draws", total=draws)
                 result = run_mc(scenario, draws, seed, client, data=data, batch_size=batch_size,
-                                progress=lambda done, total: bar.update(task, completed=done), vectorised=vectorised)
+                                progress=lambda done, total: bar.update(task, completed=done))
         finally:
             if client is not None:
                 client.close()
