@@ -1,10 +1,8 @@
 """Benchmark: Monte Carlo of scenario B1 (Ignatenko et al. 2025, 194 countries) over the trade
 elasticity, ε ~ N(4, 0.5²) truncated to [1, 10].
 
-Run as ``python benchmarks/bench_mc.py [--draws 1000] [--dask] [--no-cold] [--no-vectorised]``. Prints
-the machine, the time of the in-process run (draws solved one by one, warm-started) against the 60 s
-target (issue 7), the same draws with each batch solved in one vectorised Newton loop
-(tradewar.models.one_sector_batch) side by side with the ratio, the same draws solved from cold
+Run as ``python benchmarks/bench_mc.py [--draws 1000] [--dask] [--no-cold]``. Prints the machine, the
+time of the in-process run against the 60 s target (issue 7), the same draws solved from cold
 starts (the speedup of the sorted, warm-started batches), and with ``--dask`` the same draws on a
 loopback Dask cluster of two worker processes, checking that its results are identical.
 Timings are wall-clock on a possibly shared machine (the load average is printed).
@@ -39,7 +37,6 @@ def main() -> None:
     ap.add_argument("--synthetic", type=int, default=0, metavar="N",
                     help="run on a synthetic world of N countries (tradewar.synthetic) instead of the data")
     ap.add_argument("--no-cold", action="store_true", help="skip the comparison with cold starts")
-    ap.add_argument("--no-vectorised", action="store_true", help="skip the vectorised batches")
     args = ap.parse_args()
 
     from tradewar.montecarlo import run_mc
@@ -57,25 +54,13 @@ def main() -> None:
     if world is None:
         model_for(s)   # the dataset load is not part of the Monte Carlo
     t = time.perf_counter()
-    local = run_mc(s, args.draws, seed=args.seed, world=world, vectorised=False)
+    local = run_mc(s, args.draws, seed=args.seed, world=world)
     secs = time.perf_counter() - t
     usa = local.summary.loc[("USA", "welfare")]
     print(f"in-process: {args.draws} draws of {label} in {secs:.1f} s "
           f"({1000 * secs / args.draws:.1f} ms/draw; target {TARGET_S:.0f} s: "
           f"{'pass' if secs <= TARGET_S else 'FAIL'}); {local.n_ok} converged, {len(local.failed)} failed")
     print(f"  USA Δ welfare median {usa['median']:+.3f}% [5%: {usa['q05']:+.3f}, 95%: {usa['q95']:+.3f}]")
-    if not args.no_vectorised:
-        t = time.perf_counter()
-        vec = run_mc(s, args.draws, seed=args.seed, world=world, vectorised=True)
-        secs_vec = time.perf_counter() - t
-        from tradewar.outcome import LEVELS
-
-        cols = [c for c in local.metrics if c not in LEVELS and c != "deficit"]     # percent changes
-        gap = float(np.nanmax(np.abs(vec.draws[cols].to_numpy() - local.draws[cols].to_numpy())))
-        print(f"vectorised batches vs one by one (both warm): {secs_vec:.1f} s vs {secs:.1f} s "
-              f"({1000 * secs_vec / args.draws:.1f} vs {1000 * secs / args.draws:.1f} ms/draw; ratio "
-              f"vectorised/sequential {secs_vec / secs:.2f}); {vec.n_ok} converged; largest difference of the "
-              f"percent changes {gap:.1e} percentage points")
     if not args.no_cold:
         # the same draws, each solved from a cold start: what the sorted, warm-started batches save
         t = time.perf_counter()

@@ -180,58 +180,13 @@ def _fast_path(scenario: Scenario, model) -> bool:
         model.name == "structural_gravity"
 
 
-# the vectorised batches are faster than draw-by-draw solves up to about this many countries
-# (benchmarks/bench_mc.py: 0.74× the time at 20, 0.83× at 60, 1.1× at 120, 1.3–1.5× at 194)
-VECTORISED_MAX_COUNTRIES = 100
-
-
-def vectorisable(scenario: Scenario) -> bool:
-    """Whether a batch can be solved by one vectorised Newton loop (:mod:`tradewar.models.
-    one_sector_batch`): the one-sector model's baseline variant, fixed transfers, no strategies."""
-    return (scenario.model.name == "one_sector" and not scenario.strategy
-            and scenario.deficits.closure == "fixed_transfers"
-            and scenario.model.parameters().get("variant", "baseline") == "baseline")
-
-
-def solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True,
-                vectorised: bool | None = None) -> dict:
+def solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True) -> dict:
     """Solve the draws of one batch with single-threaded BLAS (many small solves: the OpenBLAS
-    pools of numpy and scipy would otherwise spin against each other; see strategy.base).
-    ``vectorised``: all draws in one Newton loop, or one by one; None: the former when
-    :func:`vectorisable` and the world has at most ``VECTORISED_MAX_COUNTRIES`` countries."""
+    pools of numpy and scipy would otherwise spin against each other; see strategy.base)."""
     from tradewar.strategy.base import single_threaded_blas
 
-    if vectorised is None:
-        vectorised = vectorisable(scenario) and world.n_countries <= VECTORISED_MAX_COUNTRIES
     with single_threaded_blas():
-        if vectorised:
-            return _solve_batch_vectorised(world, scenario, draw_ids, params, warm)
         return _solve_batch(world, scenario, draw_ids, params, warm)
-
-
-def _prepare(world, scenario: Scenario, base: dict, p: dict):
-    """A draw's model and policy (strategies, purchase commitments), as tradewar.run.run."""
-    from tradewar.models.base import build_model
-    from tradewar.policy import resolve
-
-    try:
-        model = build_model(scenario.model.name, world, with_draw(base, p, scenario.source), scenario.source)
-    except (ParameterError, ScenarioError) as exc:   # a draw outside the admissible range
-        name = str(exc.field).removeprefix("model.")
-        if name not in p:
-            raise
-        problem = exc.problem if isinstance(exc, ScenarioError) else str(exc).split(": ", 1)[-1]
-        raise ParameterError(f"uncertainty.{name}", p[name], problem.split(" (got ")[0]) from None
-    policy = resolve(scenario, model.world, model)
-    if scenario.strategy:        # as tradewar.run.run: strategies, then purchase commitments
-        from tradewar.strategy.apply import resolve_strategies
-
-        policy, model = resolve_strategies(scenario, model, policy, None)
-    if scenario.purchase_commitments:
-        from tradewar.measures import apply_purchase_commitments
-
-        policy, _ = apply_purchase_commitments(scenario, model, policy)
-    return model, policy
 
 
 def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True) -> dict:
@@ -240,6 +195,9 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
     The first draw starts cold; with ``warm`` each next one (the draws are sorted by the first
     parameter) starts from the previous draw's solution where the model allows it (one-sector,
     structural gravity), else cold."""
+    from tradewar.models.base import build_model
+    from tradewar.policy import resolve
+
     base = scenario.model.parameters()
     n, nc = len(draw_ids), world.n_countries
     columns: list[str] | None = None
@@ -250,7 +208,23 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
     for k, (d, p) in enumerate(zip(draw_ids, params)):
         p = model_parameters(p)
         try:
-            model, policy = _prepare(world, scenario, base, p)
+            try:
+                model = build_model(scenario.model.name, world, with_draw(base, p, scenario.source), scenario.source)
+            except (ParameterError, ScenarioError) as exc:   # a draw outside the admissible range
+                name = str(exc.field).removeprefix("model.")
+                if name not in p:
+                    raise
+                problem = exc.problem if isinstance(exc, ScenarioError) else str(exc).split(": ", 1)[-1]
+                raise ParameterError(f"uncertainty.{name}", p[name], problem.split(" (got ")[0]) from None
+            policy = resolve(scenario, model.world, model)
+            if scenario.strategy:        # as tradewar.run.run: strategies, then purchase commitments
+                from tradewar.strategy.apply import resolve_strategies
+
+                policy, model = resolve_strategies(scenario, model, policy, None)
+            if scenario.purchase_commitments:
+                from tradewar.measures import apply_purchase_commitments
+
+                policy, _ = apply_purchase_commitments(scenario, model, policy)
             if _fast_path(scenario, model):
                 solve = _solve_gravity if model.name == "structural_gravity" else _solve_one_sector
                 table, w, x_prev = solve(model, policy, x_prev if warm else None)
@@ -268,56 +242,6 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
         weights[k] = w
     return {"draws": np.asarray(draw_ids, int), "columns": columns, "values": values, "weights": weights,
             "failed": failed, "seconds": time.perf_counter() - t0}
-
-
-def _solve_batch_vectorised(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True) -> dict:
-    """:func:`_solve_batch` for a :func:`vectorisable` scenario: the first draw is solved as
-    there, the others together (:func:`tradewar.models.one_sector_batch.solve_many`) from its
-    solution (cold without ``warm``). Each draw is then finished by the sequential path started
-    at its solution (Walras check, metrics); a draw the loop did not solve takes the sequential
-    path from the first draw's solution, so its failure is reported as there."""
-    from tradewar.models.one_sector_batch import solve_many
-
-    base = scenario.model.parameters()
-    t0 = time.perf_counter()
-    failed: list[tuple[int, str]] = []
-    ready = []                                                      # (k, draw, model, policy)
-    for k, (d, p) in enumerate(zip(draw_ids, params)):
-        try:
-            ready.append((k, int(d), *_prepare(world, scenario, base, model_parameters(p))))
-        except (ConvergenceError, ParameterError) as exc:
-            failed.append((int(d), f"{type(exc).__name__}: {exc}"))
-    if any(m.name != "one_sector" or m.params.variant != "baseline" for _, _, m, _ in ready):
-        raise TradewarError("vectorised Monte Carlo batches need the one-sector model's baseline variant")
-    solved: dict[int, tuple] = {}
-    x_start = None
-    if warm and ready:
-        k, d, model, policy = ready.pop(0)
-        try:
-            table, w, x_start = _solve_one_sector(model, policy, None)
-            solved[k] = (table, w)
-        except ConvergenceError as exc:
-            failed.append((d, f"{type(exc).__name__}: {exc}"))
-    # to 1e-12, a hundredth of the sequential solve's tolerance: the results then differ from the
-    # sequential path's by no more than that path's own error
-    xs = solve_many([m.baseline for _, _, m, _ in ready], [pol.tariffs[:, :, 0] for _, _, _, pol in ready],
-                    x_start, tol=1e-12) if ready else []
-    for (k, d, model, policy), x in zip(ready, xs):
-        try:
-            table, w, _ = _solve_one_sector(model, policy, x if x is not None else x_start)
-            solved[k] = (table, w)
-        except ConvergenceError as exc:
-            failed.append((d, f"{type(exc).__name__}: {exc}"))
-    columns = values = weights = None
-    for k, (table, w) in sorted(solved.items()):
-        if columns is None:
-            columns = list(table.columns)
-            values = np.full((len(draw_ids), world.n_countries, len(columns)), np.nan)
-            weights = np.full((len(draw_ids), world.n_countries), np.nan)
-        values[k] = table[columns].to_numpy(float)
-        weights[k] = w
-    return {"draws": np.asarray(draw_ids, int), "columns": columns, "values": values, "weights": weights,
-            "failed": sorted(failed), "seconds": time.perf_counter() - t0}
 
 
 def _solve_one_sector(model, policy, x0):
@@ -430,17 +354,13 @@ def _batches(params: pd.DataFrame, batch_size: int) -> list[np.ndarray]:
 
 
 def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None, batch_size: int = 50,
-           progress=None, retries: int = 2, world=None, warm_start: bool = True,
-           vectorised: bool | None = None) -> MCResult:
+           progress=None, retries: int = 2, world=None, warm_start: bool = True) -> MCResult:
     """Monte Carlo of ``scenario`` (a path, library name or Scenario) over its ``[uncertainty]``
     parameters. ``client``: a ``dask.distributed.Client`` (batches become tasks, retried
     ``retries`` times if a worker fails); ``progress(done, total)`` is called as draws finish.
     ``world``: solve on this World instead of the scenario's dataset (e.g. a synthetic world).
     ``warm_start=False`` solves every draw from a cold start (for comparison; same results to
-    the solver's tolerance). ``vectorised``: solve each batch's draws together in one Newton
-    loop (True; one-sector baseline, fixed transfers, no strategies), one by one (False), or
-    the former where the scenario allows it and it is faster (None: up to
-    ``VECTORISED_MAX_COUNTRIES`` countries)."""
+    the solver's tolerance)."""
     from tradewar.run import load_scenario, model_for
 
     t0 = time.perf_counter()
@@ -448,11 +368,6 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
     _check_request(scenario, draws)
     if batch_size < 1:
         raise TradewarError(f"batch size must be at least 1 (got {batch_size})")
-    if vectorised and not vectorisable(scenario):
-        raise TradewarError(f"vectorised=True: scenario {scenario.name!r} needs the one_sector model's baseline "
-                            f"variant, closure 'fixed_transfers' and no strategies (model "
-                            f"{scenario.model.name!r}, closure {scenario.deficits.closure!r}, "
-                            f"{len(scenario.strategy or [])} strategies)")
     from tradewar.policy import resolve
 
     if world is None:
@@ -470,10 +385,9 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
     jobs = [(b.tolist(), [records[i] for i in b]) for b in batches]
     results = []
     done = 0
-    path = {} if vectorised is None else {"vectorised": vectorised}     # solve_batch's default: None
     if client is None:
         for ids, ps in jobs:
-            results.append(solve_batch(world, scenario, ids, ps, warm_start, **path))
+            results.append(solve_batch(world, scenario, ids, ps, warm_start))
             done += len(ids)
             if progress:
                 progress(done, draws)
@@ -481,8 +395,7 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
         from distributed import as_completed
 
         [world_f] = client.scatter([world], broadcast=True)
-        futures = [client.submit(solve_batch, world_f, scenario, ids, ps, warm_start, **path, retries=retries,
-                                 pure=False)
+        futures = [client.submit(solve_batch, world_f, scenario, ids, ps, warm_start, retries=retries, pure=False)
                    for ids, ps in jobs]
         ids_of = {f.key: ids for f, (ids, _) in zip(futures, jobs)}
         for fut in as_completed(futures):
