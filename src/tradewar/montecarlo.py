@@ -266,13 +266,8 @@ def _solve_one_sector(model, policy, x0):
 
 def _solve_gravity(model, policy, x0):
     """Structural gravity warm-started from ``x0`` (its resistances do not depend on σ, so a
-    σ draw restarts at the solution), falling back to a cold start."""
-    try:
-        sol = model.equilibrium(policy, x0=x0)
-    except ConvergenceError:
-        if x0 is None:
-            raise
-        sol = model.equilibrium(policy)
+    σ draw restarts at the solution; the model itself falls back to continuation)."""
+    sol = model.equilibrium(policy, x0=x0)
     return model.countries_table(sol), model.baseline.E, sol.x
 
 

@@ -4,6 +4,8 @@ resolved against a World."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -41,8 +43,7 @@ class Policy:
         return cls(world=world, tariffs=np.array(world.tariffs))
 
     def with_tariffs(self, tariffs: np.ndarray) -> "Policy":
-        return Policy(self.world, np.asarray(tariffs, float), self.deficit_closure, self.partner, self.notes,
-                      self.trade_costs)
+        return dataclasses.replace(self, tariffs=np.asarray(tariffs, float))
 
     @property
     def actors(self) -> list[str]:

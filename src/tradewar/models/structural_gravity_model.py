@@ -18,6 +18,8 @@ changes. Bilateral flows: observed flows times the change of model trade.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,19 @@ from tradewar.world import World
 
 def pct(hat):
     return 100.0 * (hat - 1.0)
+
+
+_PPML: "weakref.WeakKeyDictionary[World, object]" = weakref.WeakKeyDictionary()
+
+
+def _ppml_of(world: World, variables):
+    """The PPML estimate on a world's flows, once per world (Monte Carlo builds the model once
+    per draw; the estimate does not depend on the drawn parameters)."""
+    if world not in _PPML:
+        from tradewar.models.structural_gravity_ppml import ppml
+
+        _PPML[world] = ppml(world.flows[:, :, 0], variables, dataset=world.name)
+    return _PPML[world]
 
 
 class StructuralGravityModel:
@@ -71,9 +86,7 @@ class StructuralGravityModel:
 
     def _coefficients(self, value) -> dict[str, float]:
         if value == "ppml":
-            from tradewar.models.structural_gravity_ppml import ppml
-
-            self.ppml = ppml(self.world.flows[:, :, 0], self.variables, dataset=self.world.name)
+            self.ppml = _ppml_of(self.world, self.variables)
             return {k: float(v) for k, v in self.ppml.coefficients.items()}
         if not isinstance(value, dict) or not value:
             raise ParameterError("model.cost_coefficients", value,
