@@ -157,3 +157,16 @@ def test_monte_carlo_job_bad_requests_are_422(tmp_path, data):
             assert r.status_code == 422, bad
             assert r.json()["field"] in ("query.draws", "query.seed"), r.json()
         assert client.get("/runs").json() == []
+
+
+def test_jobs_share_the_run_slots_with_direct_runs(tmp_path, data):
+    """A job waits while every run slot is taken (by direct runs), then runs."""
+    with TestClient(create_app(tmp_path / "r.duckdb", data, max_jobs=1)) as client:
+        slots = client.app.state.jobs
+        assert slots.acquire(blocking=False)              # a direct run holds the only slot
+        job_id = client.post("/jobs", json=SCENARIO).json()["id"]
+        time.sleep(0.3)
+        assert client.get(f"/jobs/{job_id}").json()["state"] != "done"
+        assert client.get("/runs").json() == []
+        slots.release()
+        assert wait_state(client, job_id)["state"] == "done"

@@ -32,7 +32,7 @@ from tradewar.outcome import json_number
 from tradewar.service.jobs import TERMINAL, JobManager, JobNotFound
 from tradewar.service.openapi_bodies import document_bodies
 from tradewar.store import RunStore, StoreUnavailable, open_store
-from tradewar.store.duck import RunNotFound, save_outcome
+from tradewar.store.base import RunNotFound, save_outcome
 
 MAX_BODY = 1_000_000        # bytes of any request body
 MAX_SCENARIO = 200_000      # bytes of one scenario
@@ -67,7 +67,8 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
     from tradewar import __version__
 
     store = store_path if isinstance(store_path, RunStore) else open_store(store_path)  # a URL, or a store
-    jobs = JobManager(workers=max_jobs, max_pending=max_pending)
+    slots = threading.BoundedSemaphore(max_jobs)        # runs solving at once: direct runs and jobs
+    jobs = JobManager(workers=max_jobs, max_pending=max_pending, slots=slots)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -78,7 +79,7 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
     app = FastAPI(title="tradewar", version=__version__, lifespan=lifespan,
                   description="Trade wars and trade talks in general equilibrium.")
     app.state.store = store
-    app.state.jobs = threading.BoundedSemaphore(max_jobs)
+    app.state.jobs = slots
     app.state.data = data
     app.state.job_manager = jobs
 

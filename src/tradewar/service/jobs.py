@@ -13,6 +13,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from tradewar.errors import TradewarError
+from tradewar.store.base import StoreUnavailable
 
 TERMINAL = ("done", "failed", "cancelled")
 
@@ -61,8 +62,11 @@ class Job:
 class JobManager:
     """Runs jobs on ``workers`` threads; at most ``max_pending`` jobs queued or running."""
 
-    def __init__(self, workers: int, max_pending: int):
+    def __init__(self, workers: int, max_pending: int, slots: threading.Semaphore | None = None):
+        """``slots``: the server's run slots, shared with its other runs, so that jobs and direct
+        runs together never solve more than the slots allow (a job waits for one)."""
         self.max_pending = max_pending
+        self._slots = slots
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tradewar-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -118,10 +122,16 @@ class JobManager:
                 raise JobCancelled()
 
         try:
-            job.run_id = work(job, progress)
+            if self._slots is None:
+                job.run_id = work(job, progress)
+            else:
+                with self._slots:
+                    if job.cancel_requested.is_set():
+                        raise JobCancelled()
+                    job.run_id = work(job, progress)
         except JobCancelled:
             job.finish("cancelled")
-        except TradewarError as exc:
+        except (TradewarError, StoreUnavailable) as exc:   # bad input, or the store is down (retry later)
             job.error = {"field": getattr(exc, "field", None), "message": str(exc)}
             job.finish("failed", **job.error)
         except Exception as exc:  # a defect, not bad input: report it without the traceback

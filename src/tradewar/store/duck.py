@@ -15,10 +15,9 @@ from tradewar.store.base import (
     new_row,
     page,
     record_from_row,
-    save_outcome,
 )
 
-__all__ = ["DuckDBStore", "RunNotFound", "save_outcome"]
+__all__ = ["DuckDBStore"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
