@@ -198,3 +198,11 @@ def test_overlong_dataset_name_is_a_422_naming_the_field(client):
     body = 'name = "x"\ndataset = "' + "a" * 3000 + '"\n'
     r = client.post("/scenarios/validate", content=body, headers={"content-type": "application/toml"})
     assert r.status_code == 422 and r.json()["field"] == "dataset"
+
+
+def test_article_to_scenario_reads_the_body_within_the_limits(tmp_path, data):
+    with TestClient(create_app(tmp_path / "r.duckdb", data, max_body=1000)) as c:
+        r = c.post("/news/scenario", content=b"\xff\xfe not utf-8")
+        assert r.status_code == 422 and r.json()["field"] == "body"
+        r = c.post("/news/scenario", content=(b"x" * 600 for _ in range(3)))     # chunked: no Content-Length
+        assert r.status_code == 413 and r.json()["field"] == "body"

@@ -132,6 +132,8 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         except UnicodeDecodeError:
             raise _BodyError("body: not UTF-8 text") from None
 
+    app.state.body_text = body_text
+
     def require_token(request: Request) -> None:
         if token is None:
             return

@@ -5,6 +5,7 @@ are the run's per-country (and group) values, so runs list and compare like any 
 from __future__ import annotations
 
 from tradewar.outcome import json_number
+from tradewar.store.base import save_run
 
 
 def monte_carlo_outcome(result) -> dict:
@@ -34,9 +35,5 @@ def monte_carlo_outcome(result) -> dict:
 def save_monte_carlo(store, scenario, result, seconds: float, scenario_toml: str = "") -> str:
     """Save a Monte Carlo of ``scenario`` in ``store`` (one transaction, like any run)."""
     outcome = monte_carlo_outcome(result)
-    return store.save(scenario_name=scenario.name, scenario_toml=scenario_toml or scenario.model_dump_json(),
-                      dataset=scenario.dataset,
-                      parameters={"model": scenario.model.name, "monte_carlo": {"draws": outcome["draws"],
-                                                                                 "seed": result.seed}},
-                      outcome=outcome, diagnostics={"seconds": result.seconds, **(result.info or {})},
-                      seconds=seconds)
+    return save_run(store, scenario, outcome, {"monte_carlo": {"draws": outcome["draws"], "seed": result.seed}},
+                    {"seconds": result.seconds, **(result.info or {})}, seconds, scenario_toml)

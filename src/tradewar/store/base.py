@@ -168,13 +168,19 @@ def compare_records(ra: RunRecord, rb: RunRecord) -> dict:
             **compare_outcomes(ra.outcome, rb.outcome)}
 
 
+def save_run(store, scenario, outcome: dict, parameters: dict, diagnostics: dict, seconds: float,
+             scenario_toml: str = "") -> str:
+    """Save a run of ``scenario`` (a :class:`~tradewar.scenario.Scenario`): its text (or its JSON
+    when no text is given), dataset, model and ``parameters``, ``outcome`` dict, diagnostics."""
+    return store.save(scenario_name=scenario.name, scenario_toml=scenario_toml or scenario.model_dump_json(),
+                      dataset=scenario.dataset, parameters={"model": scenario.model.name, **parameters},
+                      outcome=outcome, diagnostics=diagnostics, seconds=seconds)
+
+
 def save_outcome(store, scenario, outcome, seconds: float, scenario_toml: str = "") -> str:
-    """Save a run of ``scenario`` (a :class:`~tradewar.scenario.Scenario`) with its ``outcome``."""
+    """Save a run of ``scenario`` with its :class:`~tradewar.outcome.Outcome`."""
     d = outcome.to_dict()
-    toml = scenario_toml or scenario.model_dump_json()
-    return store.save(scenario_name=scenario.name, scenario_toml=toml, dataset=scenario.dataset,
-                      parameters={"model": scenario.model.name, **d.get("parameters", {})},
-                      outcome=d, diagnostics=d.get("diagnostics", {}), seconds=seconds)
+    return save_run(store, scenario, d, d.get("parameters", {}), d.get("diagnostics", {}), seconds, scenario_toml)
 
 
 def compare_outcomes(a: dict, b: dict) -> dict:

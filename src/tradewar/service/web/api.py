@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 
 from tradewar.errors import TradewarError
 
-MAX_ARTICLE = 200_000  # bytes of article text
 
 
 class WebInputError(TradewarError):
@@ -148,13 +147,7 @@ def router(data=None) -> APIRouter:
                 on = Date.fromisoformat(date)
             except ValueError:
                 raise WebInputError("date", f"not a date (YYYY-MM-DD): {date!r}") from None
-        raw = await request.body()
-        if len(raw) > MAX_ARTICLE:
-            raise WebInputError("body", f"article of {len(raw):,} bytes exceeds the limit of {MAX_ARTICLE:,} bytes")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise WebInputError("body", "body: not UTF-8 text") from None
+        text = await request.app.state.body_text(request)     # bounded while streaming, UTF-8
 
         def build():
             report = read(text=text, on=on, data=data, source="article")
