@@ -132,3 +132,14 @@ def test_icio_region_merges_the_processing_trade_split(tmp_path):
     spec.write_text(spec.read_text().replace('keep = ["USA"]', 'keep = ["USA", "AUS"]'))
     with pytest.raises(DataError, match=r"regions.AP.*'AUS' is also kept"):
         build_world(spec)
+
+
+def test_every_source_maps_codes_through_the_same_rule():
+    """[countries] map / [regions] apply to the code as written, then to its ISO3 code (a
+    region listing ROU takes a legacy ROM), in the BACI, ITPD-E, ICIO and GTAP readers alike."""
+    from tradewar.data.concordance import map_country
+
+    assert map_country("ROM", {"ROU": "EU"}) == "EU"
+    assert map_country("ROM", {"ROM": "XRM", "ROU": "EU"}) == "XRM"
+    assert map_country("ROM", {}) == "ROU"
+    assert map_country("XXX", {}) is None and map_country("XXX", {"XXX": "ROW"}) == "ROW"

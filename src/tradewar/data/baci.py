@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from tradewar.data.concordance import normalise_iso3, read_code_file
+from tradewar.data.concordance import map_country, normalise_iso3, read_code_file
 from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
@@ -50,8 +50,7 @@ def read_country_codes(path: str | Path, overrides: Mapping[str, str] | None = N
     overrides = {str(k).strip().lstrip("0") or "0": str(v) for k, v in (overrides or {}).items()}
     iso3 = []
     for code, raw in zip(codes, frame["country_iso3"].fillna("")):
-        chosen = overrides.get(str(code)) or overrides.get(raw.upper())
-        iso3.append(chosen if chosen else normalise_iso3(raw) if raw else None)
+        iso3.append(overrides.get(str(code)) or map_country(raw.upper(), overrides))
     out = pd.DataFrame({"name": frame["country_name"].fillna("").to_numpy(),
                         "iso2": frame["country_iso2"].fillna("").to_numpy(),
                         "iso3_raw": frame["country_iso3"].fillna("").to_numpy(), "iso3": iso3},

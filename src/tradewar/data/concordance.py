@@ -19,6 +19,8 @@ codes, HS4 headings or HS2 chapters; a product then gets the sector of its longe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -90,6 +92,14 @@ def normalise_iso3(code: str) -> str | None:
     if code in LEGACY_ISO3:
         return None
     return code if _ISO3.match(code) and code in iso3_codes() else None
+
+
+def map_country(raw: str, overrides: Mapping[str, str]) -> str | None:
+    """A source's country code under the user's ``[countries] map`` / ``[regions]``: the override
+    of the code as written, else that of its ISO3 code (so a region listing ``ROU`` also takes a
+    legacy ``ROM``), else the ISO3 code; None when it is neither mapped nor a country."""
+    base = normalise_iso3(raw) if raw else None
+    return overrides.get(raw) or (overrides.get(base, base) if base else None)
 
 
 def read_code_file(dataset: str, path: Path, required: list[str]) -> pd.DataFrame:

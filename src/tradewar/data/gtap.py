@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tradewar.data.baci import BaciAggregate
-from tradewar.data.concordance import normalise_iso3
+from tradewar.data.concordance import map_country, normalise_iso3
 from tradewar.errors import DataError
 
 PAIRS = (("VCIF", "VMSB"), ("VIWS", "VIMS"))
@@ -87,8 +87,7 @@ def aggregate_gtap(path: str | Path, *, keep: Sequence[str] | None = None, rest:
     region_codes = []
     for r in reg:
         up = r.upper()
-        base = normalise_iso3(up)
-        code = overrides.get(up) or (overrides.get(base, base) if base else None) or up
+        code = map_country(up, overrides) or up
         if code == up and normalise_iso3(up) is None:
             region_codes.append(code)
         codes.append(code)

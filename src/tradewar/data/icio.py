@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from tradewar.data.baci import BaciAggregate
-from tradewar.data.concordance import normalise_iso3
+from tradewar.data.concordance import map_country, normalise_iso3
 from tradewar.errors import DataError
 
 SPLIT = {"CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}
@@ -37,8 +37,11 @@ FINAL = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR", "NONRES", "FD")
 def _country(code: str, overrides: Mapping[str, str]) -> str | None:
     """An ICIO country code as ISO3 (CN1/CN2 → CHN …), then the user's map or region if any."""
     code = code.strip().upper()
-    base = SPLIT.get(code) or ("ROW" if code == "ROW" else normalise_iso3(code))
-    return overrides.get(code) or (overrides.get(base, base) if base else None)
+    if code == "ROW":
+        return overrides.get(code, code)
+    if code in SPLIT:
+        return overrides.get(code) or map_country(SPLIT[code], overrides)
+    return map_country(code, overrides)
 
 
 def _header(dataset: str, path: Path) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from tradewar.data.baci import BaciAggregate
-from tradewar.data.concordance import normalise_iso3
+from tradewar.data.concordance import map_country, normalise_iso3
 from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
@@ -94,7 +94,7 @@ def aggregate_itpde(files: Sequence[str | Path], *, year: int | None = None, kee
         for names, _ in labels[:2]:
             for raw in names:
                 if raw not in seen:
-                    seen[raw] = overrides.get(raw.upper()) or normalise_iso3(raw)
+                    seen[raw] = map_country(raw.upper(), overrides)
     unmapped = sorted(r for r, c in seen.items() if c is None)
     if unmapped and not rest:
         for fname, lines, labels, _ in chunks:
