@@ -248,6 +248,7 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
     # sectors
     from tradewar.data.hs_sectors import LEVELS, builtin
 
+    prune = concordance is None and level in ("hs2", *LEVELS)     # built-in sectors: keep the ones traded
     if concordance is None and level in LEVELS:
         concordance = builtin(level)
     conc_label = getattr(concordance, "label", "the concordance")
@@ -352,7 +353,7 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
         idx = np.arange(n)
         flows[idx, idx, :] = 0.0
         report.append(f"dropped {diagonal:,.0f} thousand USD of trade within aggregated regions (internal = 'drop')")
-    if (level == "hs2" and concordance is None) or level in LEVELS:
+    if prune:
         used = flows.sum(axis=(0, 1)) > 0
         sectors = [s for s, u in zip(sectors, used) if u]
         flows = flows[:, :, used]

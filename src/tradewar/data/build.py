@@ -149,7 +149,7 @@ def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World,
         if concordance is None and _get(spec, "sectors", "level", None, str, src) == "broad":
             from tradewar.data.hs_sectors import gtap_broad
 
-            concordance = gtap_broad()
+            concordance = dict(gtap_broad())    # a copy of the cached table
         agg, base_tariffs, value_added, _ = aggregate_gtap(
             base / files[0], keep=keep, rest=rest, overrides=overrides, concordance=concordance,
             gdp_header=_get(spec, "gdp", "header", None, str, src), dataset=name)

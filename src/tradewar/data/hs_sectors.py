@@ -65,11 +65,9 @@ def table() -> pd.DataFrame:
     folder = resources.files("tradewar.data") / "concordances"
     with (folder / "hs_gtap_isic.csv").open("r", encoding="utf-8") as fh:
         frame = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    with (folder / "gtap_sectors.csv").open("r", encoding="utf-8") as fh:
-        sectors = pd.read_csv(fh, dtype=str, keep_default_na=False)
     section = {f"{d:02d}": letter for letter, divisions in _SECTIONS.items() for d in divisions}
     frame["isic_section"] = frame["isic"].map(section)
-    frame["broad"] = frame["gtap"].map(dict(zip(sectors["gtap"], sectors["broad"])))
+    frame["broad"] = frame["gtap"].map(gtap_broad())
     return frame
 
 
@@ -84,8 +82,9 @@ def builtin(level: str) -> PrefixConcordance:
     return PrefixConcordance(dict(zip(frame["hs"], frame[level])), f"the built-in HS → {level} concordance", order)
 
 
+@lru_cache(maxsize=1)
 def gtap_broad() -> dict[str, str]:
-    """GTAP sector -> broad sector (for GTAP and ICIO builds at ``level = "broad"``)."""
+    """GTAP sector -> broad sector (read once; for GTAP builds at ``level = "broad"``)."""
     folder = resources.files("tradewar.data") / "concordances"
     with (folder / "gtap_sectors.csv").open("r", encoding="utf-8") as fh:
         sectors = pd.read_csv(fh, dtype=str, keep_default_na=False)
