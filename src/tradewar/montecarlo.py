@@ -47,20 +47,32 @@ def sample(spec: Uncertainty, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.choice(np.asarray(spec.values, float), size=n, replace=True)
     if spec.dist == "uniform":
         return rng.uniform(spec.low, spec.high, size=n)
-    # truncated normal by inverting the CDF on [F(low), F(high)] (no rejection loop). The
-    # standard library's NormalDist, not scipy.stats: importing scipy.stats slows the solver's
-    # LU factorisations (BLAS thread pools, see docs/design.md) thirtyfold on 2 cores.
+    sd = spec.sd if spec.sd is not None else spec.cv * abs(spec.mean)
+    lo, hi = _normal_cdf_bounds(np.array([spec.mean]), np.array([sd]), spec.low, spec.high)
+    return _truncated_normal(spec.mean, sd, spec.low, spec.high, lo + (hi - lo) * rng.uniform(0.0, 1.0, size=n))
+
+
+def _normal_cdf_bounds(mean: np.ndarray, sd: np.ndarray, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """(F(low), F(high)) of N(mean, sd), elementwise (0 and 1 for an open side)."""
+    from statistics import NormalDist  # not scipy.stats: see _truncated_normal
+
+    cdf = np.vectorize(NormalDist().cdf, otypes=[float])
+    lo = np.zeros_like(mean) if low is None else cdf((low - mean) / sd)
+    hi = np.ones_like(mean) if high is None else cdf((high - mean) / sd)
+    return lo, hi
+
+
+def _truncated_normal(mean, sd, low, high, p: np.ndarray) -> np.ndarray:
+    """The values of N(mean, sd) at probabilities ``p`` (already within [F(low), F(high)]),
+    clipped to [low, high]: a truncated normal by inverting the CDF, no rejection loop. The
+    standard library's NormalDist, not scipy.stats: importing scipy.stats slows the solver's LU
+    factorisations (BLAS thread pools, see docs/design.md) thirtyfold on 2 cores."""
     from statistics import NormalDist
 
-    nd = NormalDist(spec.mean, spec.sd if spec.sd is not None else spec.cv * abs(spec.mean))
-    lo = 0.0 if spec.low is None else nd.cdf(spec.low)
-    hi = 1.0 if spec.high is None else nd.cdf(spec.high)
-    u = rng.uniform(lo, hi, size=n)
     tiny = np.nextafter(0.0, 1.0)
-    x = np.array([nd.inv_cdf(min(max(v, tiny), 1.0 - 1e-16)) for v in u])
-    if spec.low is not None or spec.high is not None:
-        x = np.clip(x, -np.inf if spec.low is None else spec.low, np.inf if spec.high is None else spec.high)
-    return x
+    inv = np.vectorize(lambda v: NormalDist().inv_cdf(min(max(v, tiny), 1.0 - 1e-16)), otypes=[float])
+    x = mean + sd * inv(p)
+    return np.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
 
 
 def _per_sector(value, world, name: str, field: str, source: str) -> np.ndarray:
@@ -96,24 +108,17 @@ def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, n
     if spec.dist == "uniform":
         u = rng.uniform(0.0, 1.0, size=shape)
         return spec.low + (spec.high - spec.low) * np.broadcast_to(u, (n, n_s))
-    from statistics import NormalDist  # not scipy.stats: see sample()
-
     mean = _per_sector(spec.mean, world, name, "mean", source)
     sd = np.abs(mean) * spec.cv if spec.cv is not None else _per_sector(spec.sd, world, name, "sd", source)
     if not np.all(sd > 0):
         raise ScenarioError(source, f"uncertainty.{name}.sd", "standard deviations must be > 0 in every sector")
-    std = NormalDist()
-    lo = np.zeros(n_s) if spec.low is None else np.array([std.cdf(v) for v in (spec.low - mean) / sd])
-    hi = np.ones(n_s) if spec.high is None else np.array([std.cdf(v) for v in (spec.high - mean) / sd])
+    lo, hi = _normal_cdf_bounds(mean, sd, spec.low, spec.high)
     if np.any(hi - lo <= 1e-12):
         bad = [s for s, a, b in zip(world.sectors, lo, hi) if b - a <= 1e-12]
         raise ScenarioError(source, f"uncertainty.{name}", f"mean lies too far outside [low, high] to draw from "
                                                            f"in sectors {bad[:8]}")
-    u = lo + (hi - lo) * np.broadcast_to(rng.uniform(0.0, 1.0, size=shape), (n, n_s))
-    tiny = np.nextafter(0.0, 1.0)
-    z = np.array([std.inv_cdf(min(max(v, tiny), 1.0 - 1e-16)) for v in u.ravel()]).reshape(n, n_s)
-    x = mean + sd * z
-    return np.clip(x, -np.inf if spec.low is None else spec.low, np.inf if spec.high is None else spec.high)
+    p = lo + (hi - lo) * np.broadcast_to(rng.uniform(0.0, 1.0, size=shape), (n, n_s))
+    return _truncated_normal(mean, sd, spec.low, spec.high, p)
 
 
 def _check_request(scenario: Scenario, draws: int) -> None:
