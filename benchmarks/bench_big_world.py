@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
-import sys
 import time
 import tracemalloc
 
@@ -30,6 +28,8 @@ import numpy as np
 from tradewar.models.cp2015_model import CPModel
 from tradewar.policy import Policy
 from tradewar.synthetic import synthetic_io_world
+
+from _memory import peak_rss_mb  # benchmarks/_memory.py
 
 TARGET_S = 10.0
 TARGET_GB = 4.0
@@ -55,11 +55,6 @@ def machine_info() -> list[str]:
              f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")]
 
 
-def peak_rss_gb() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2 ** 30 if sys.platform == "darwin" else r / 2 ** 20      # bytes on macOS, KiB on Linux
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200, help="countries (default 200)")
@@ -76,7 +71,7 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     world = synthetic_io_world(n, J, seed=args.seed)
     t_build = time.perf_counter() - t
-    print(f"build world:        {t_build:7.2f} s   (peak RSS so far {peak_rss_gb():.2f} GB)")
+    print(f"build world:        {t_build:7.2f} s   (peak RSS so far {peak_rss_mb() / 1024:.2f} GB)")
 
     t = time.perf_counter()
     model = CPModel(world, deficits="zero")
@@ -98,7 +93,7 @@ def main(argv=None) -> int:
     sol = model.equilibrium(t1)
     t_eq = time.perf_counter() - t
     print(f"  of which the equilibrium alone (re-timed): {t_eq:.2f} s, {sol.diagnostics.iterations} Newton steps")
-    rss = peak_rss_gb()
+    rss = peak_rss_mb() / 1024
 
     traced = None
     if not args.no_tracemalloc:

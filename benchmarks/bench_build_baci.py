@@ -11,7 +11,6 @@ HS6 → 50 sectors through a concordance file) and prints the wall time and peak
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import sys
 import tempfile
@@ -20,9 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+from _memory import peak_rss_mb  # benchmarks/_memory.py
 
 
 def write_inputs(folder: Path, rows: int, n_countries: int = 200, n_products: int = 5000, seed: int = 0) -> None:
@@ -89,13 +86,13 @@ def main() -> int:
                             "--generate-only"], check=True)
             size = (folder / "BACI_HS22_Y2023_V202501.csv").stat().st_size
             print(f"wrote {args.rows:,} rows ({size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f} s")
-        before = _rss_mb()
+        before = peak_rss_mb()
         from tradewar.data.build import build
 
         t0 = time.perf_counter()
         world, out, report = build(folder / "spec.toml", folder / "out")
         seconds = time.perf_counter() - t0
-        peak = _rss_mb()
+        peak = peak_rss_mb()
         for line in report:
             print(f"- {line}")
         print(f"build: {seconds:.1f} s, peak RSS {peak:,.0f} MB (before the build {before:,.0f} MB); "

@@ -16,7 +16,6 @@ is run first so that the growth of memory with the file size shows.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,11 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from _memory import peak_rss_mb  # benchmarks/_memory.py
+
 FINAL = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def country_codes(n: int) -> list[str]:
@@ -73,11 +70,11 @@ def build_once(folder: Path) -> None:
 
     path = folder / "ICIO2023_2019.csv"
     (folder / "spec.toml").write_text(f'name = "bench_icio"\n[source]\nformat = "icio"\nfiles = ["{path.name}"]\n')
-    before = _rss_mb()
+    before = peak_rss_mb()
     t0 = time.perf_counter()
     world, _, report = build(folder / "spec.toml", folder / "out")
     seconds = time.perf_counter() - t0
-    peak = _rss_mb()
+    peak = peak_rss_mb()
     for line in report:
         print(f"  - {line}")
     size_mb = path.stat().st_size / 1e6
