@@ -170,7 +170,9 @@ def test_no_cors(client):
 
 def test_replicate_unknown_table_is_422(client):
     r = client.post("/replicate/nopaper/1")
-    assert r.status_code == 422 and "no replication" in r.json()["message"]
+    assert r.status_code == 422 and "no replication" in r.json()["message"] and r.json()["field"] == "paper"
+    r = client.post("/replicate/ignatenko2025/99")
+    assert r.status_code == 422 and r.json()["field"] == "table"
     assert client.post("/replicate/ignatenko2025/x").status_code == 422
 
 

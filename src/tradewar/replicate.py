@@ -43,6 +43,7 @@ import json
 import os
 import time
 import tomllib
+from functools import lru_cache
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -88,7 +89,17 @@ class Cell:
         return abs(self.value - self.published) <= 0.5 * 10.0 ** -self.decimals + 1e-12
 
 
+class UnknownTable(TradewarError):
+    """No replication spec for a (paper, table); ``field`` says which part is unknown."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@lru_cache(maxsize=1)
 def available_tables() -> dict[tuple[str, int], Path]:
+    """(paper, table) -> its replication spec, read once (the specs ship with the package)."""
     root = Path(str(TABLES))
     out = {}
     for path in sorted(root.glob("*.toml")):
@@ -111,7 +122,8 @@ def table_spec(paper: str, table: int) -> dict:
     tables = available_tables()
     if (paper, table) not in tables:
         known = ", ".join(f"{p} --table {t}" for p, t in sorted(tables))
-        raise TradewarError(f"no replication of {paper} table {table}; available: {known}")
+        field = "table" if any(p == paper for p, _ in tables) else "paper"
+        raise UnknownTable(field, f"no replication of {paper} table {table}; available: {known}")
     return tomllib.loads(tables[(paper, table)].read_text())
 
 

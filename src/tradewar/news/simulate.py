@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tradewar.errors import TradewarError
+from tradewar.news.text import ArticleError
 from tradewar.news.data import load_facts
 from tradewar.news.reader import Report
 from tradewar.scenario import Scenario
@@ -114,8 +114,8 @@ def plan(report: Report, threats: bool = False, basis: str = "article", data=Non
 def scenario(report: Report, threats: bool = False, basis: str = "article", data=None) -> tuple[Scenario, Plan]:
     p = plan(report, threats, basis, data)
     if not p.measures:
-        raise TradewarError(f"{report.source}: nothing to simulate: no tariff measure between the US and China "
-                            f"in the article ({'; '.join(p.skipped[:6]) or 'no events'})")
+        raise ArticleError(report.source, "nothing to simulate: no tariff measure between the US and China "
+                                          f"in the article ({'; '.join(p.skipped[:6]) or 'no events'})")
     pairs: dict[tuple[str, str], float] = {}
     for m in p.measures:
         pairs[(m.importer, m.exporter)] = pairs.get((m.importer, m.exporter), 0.0) + m.increment

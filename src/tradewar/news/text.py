@@ -25,6 +25,8 @@ MIN_LETTERS = 20
 class ArticleError(TradewarError):
     """An article that cannot be read: names the source and the problem."""
 
+    field = "body"      # the article text is what could not be read (the API's 422 names it)
+
     def __init__(self, source: str, problem: str):
         self.source, self.problem = source, problem
         super().__init__(f"{source}: {problem}")

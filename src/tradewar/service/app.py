@@ -88,10 +88,7 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
     async def _tradewar_error(request: Request, exc: TradewarError):
         if isinstance(exc, (RunNotFound, JobNotFound)):
             return _error(404, "id", str(exc))
-        field = _field_of(exc)
-        if field is None and request.url.path.startswith("/news/"):
-            field = "body"  # the article text is what the reader refused
-        return _error(422, field, str(exc))
+        return _error(422, _field_of(exc), str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
@@ -258,14 +255,9 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
     # ------------------------------------------------------------------ replicate, news
     @app.post("/replicate/{paper}/{table}", dependencies=[Depends(require_token)])
     def replicate(paper: str, table: int) -> dict:
-        from tradewar.replicate import available_tables
-        from tradewar.replicate import replicate as compute
+        from tradewar.replicate import replicate as compute, table_spec
 
-        tables = available_tables()
-        if (paper, table) not in tables:
-            known = ", ".join(f"{p} table {t}" for p, t in sorted(tables))
-            field = "path.table" if any(p == paper for p, _ in tables) else "path.paper"
-            return _error(422, field, f"no replication of {paper!r} table {table}; available: {known}")
+        table_spec(paper, table)            # an unknown paper or table is a 422 naming it, before a slot
         with _Job():
             cells, info = compute(paper, table, data)
         return {"paper": paper, "table": table, "info": _plain(info),
