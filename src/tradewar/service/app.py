@@ -34,11 +34,7 @@ from tradewar.service.openapi_bodies import document_bodies
 from tradewar.store import RunStore, StoreUnavailable, open_store
 from tradewar.store.base import RunNotFound, save_outcome
 
-MAX_BODY = 1_000_000        # bytes of any request body
-MAX_SCENARIO = 200_000      # bytes of one scenario
-MAX_JOBS = 2                # concurrent runs (scenario runs, replications), and job workers
-MAX_PENDING = 8
-MAX_DRAWS = 10_000          # Monte Carlo draws of one job             # jobs queued or running
+from tradewar.service.limits import MAX_BODY, MAX_DRAWS, MAX_JOBS, MAX_PENDING, MAX_SCENARIO, QUEUE_TIMEOUT
 
 
 class _TooLarge(Exception):
@@ -62,7 +58,7 @@ def _field_of(exc: TradewarError) -> str | None:
 def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str | os.PathLike | None = None,
                token: str | None = None, *, max_body: int = MAX_BODY, max_scenario: int = MAX_SCENARIO,
                max_jobs: int = MAX_JOBS, max_pending: int = MAX_PENDING, max_queue: int = 0,
-               queue_timeout: float = 30.0) -> FastAPI:
+               queue_timeout: float = QUEUE_TIMEOUT) -> FastAPI:
     """The API over a results store (a DuckDB file, ``":memory:"``) and a data directory."""
     from tradewar import __version__
 

@@ -15,8 +15,7 @@ import typer
 
 from tradewar.errors import TradewarError
 
-MAX_JOBS = 2     # scenario runs solved at once (one per core on a small machine)
-MAX_QUEUE = 64   # scenario runs waiting for a slot; beyond that 429 + Retry-After
+from tradewar.service.limits import MAX_JOBS, MAX_QUEUE, QUEUE_TIMEOUT
 
 
 def is_loopback(host: str) -> bool:
@@ -60,7 +59,7 @@ def register(app: typer.Typer) -> None:
         max_queue: Annotated[int, typer.Option("--max-queue", min=0, help=(
             "Scenario runs waiting for a slot before new ones get 429."))] = MAX_QUEUE,
         queue_timeout: Annotated[float, typer.Option("--queue-timeout", min=0.0, help=(
-            "Seconds a queued run waits for a slot before its 429."))] = 30.0,
+            "Seconds a queued run waits for a slot before its 429."))] = QUEUE_TIMEOUT,
     ):
         """Serve the web app at / (scenario builder, map and tables, US–China war, articles,
         stored runs) and the REST API (OpenAPI schema at /docs and /openapi.json)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date as Date
+import threading
 from functools import lru_cache
 from typing import Literal
 
@@ -71,6 +72,15 @@ def _step_series(schedule) -> dict:
             "labels": list(schedule.labels)}
 
 
+_TIMELINE_LOCK = threading.Lock()
+
+
+def _timeline_once(world: str, root: str | None) -> dict:
+    """:func:`_timeline`, solved once per world however many requests ask at the same time."""
+    with _TIMELINE_LOCK:
+        return _timeline(world, root)
+
+
 @lru_cache(maxsize=4)
 def _timeline(world: str, root: str | None) -> dict:
     from tradewar.war.api import events, run_timeline, schedules
@@ -113,7 +123,7 @@ def router(data=None) -> APIRouter:
     async def war_timeline(world: Literal["ossa2014", "ignatenko2025"] = Query("ossa2014")) -> dict:
         """The US–China war: average rates both ways by date, the dated events, and the model
         solved at each step (welfare %, prices %, bilateral trade %, US balance with China)."""
-        return await run_in_threadpool(_timeline, world, _root(data))
+        return await run_in_threadpool(_timeline_once, world, _root(data))
 
     @r.get("/war/scenario", tags=["web"])
     async def war_scenario(date: str = Query("seed", max_length=40, description="YYYY-MM-DD, YYYY-MM or 'seed'"),
