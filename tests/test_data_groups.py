@@ -143,3 +143,23 @@ def test_every_source_maps_codes_through_the_same_rule():
     assert map_country("ROM", {"ROM": "XRM", "ROU": "EU"}) == "XRM"
     assert map_country("ROM", {}) == "ROU"
     assert map_country("XXX", {}) is None and map_country("XXX", {"XXX": "ROW"}) == "ROW"
+
+
+def test_region_members_one_rule_for_every_reader():
+    """members: each source country, keyed by its current ISO3 code (legacy ROM as ROU), ends in
+    the region it was mapped to ([regions] merges), in ``rest`` when that is not a region, or is
+    dropped (None) without a rest; codes mapped to nothing are left out."""
+    from tradewar.data.concordance import map_country, region_members
+
+    overrides = {"ROU": "EU", "DEU": "EU"}
+    targets = [(code, map_country(code, overrides)) for code in ("ROM", "DEU", "USA", "BRA", "XXX")]
+    targets += [("XER", "XER"),   # a GTAP composite region keeps its code
+                ("S19", "TWN")]   # a numeric override (BACI's 490 "Other Asia, nes" -> TWN)
+    assert dict(targets)["ROM"] == "EU" and dict(targets)["XXX"] is None
+    assert region_members(targets, ["EU", "USA", "TWN", "XER", "ROW"], "ROW") == {
+        "ROU": "EU", "DEU": "EU", "USA": "USA", "BRA": "ROW", "XER": "XER", "TWN": "TWN"}
+    assert region_members(targets, ["EU", "USA"], None) == {
+        "ROU": "EU", "DEU": "EU", "USA": "USA", "BRA": None, "XER": None, "TWN": None}
+    # the readers' own members follow the same rule: ICIO's CN1/CN2 are China
+    assert region_members([("CHN", "AP"), ("AUS", "AP"), ("ROW", "ROW")], ["AP", "OTH"], "OTH") == {
+        "CHN": "AP", "AUS": "AP", "ROW": "OTH"}

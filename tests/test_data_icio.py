@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,9 +47,12 @@ def test_icio_sales_by_destination_with_china_merged(tmp_path):
     assert small.regions == ["USA", "CHN", "ROW"] and small.flows.sum() == z.to_numpy().sum()
 
 
-def test_icio_errors(tmp_path):
-    path, _, _ = write_icio(tmp_path, bad="n/a")
-    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 4:column CN1_C10T12.*not a number: 'n/a'"):
+@pytest.mark.parametrize(("bad", "message"), [("n/a", "not a number: 'n/a'"),
+                                              ("nan", "nan in row 'CN1_A01_02': flows must be finite"),
+                                              ("-inf", "-inf in row 'CN1_A01_02': flows must be finite")])
+def test_icio_errors(tmp_path, bad, message):
+    path, _, _ = write_icio(tmp_path, bad=bad)
+    with pytest.raises(DataError, match=rf"ICIO2023_2019.csv:line 4:column CN1_C10T12.*{message}"):
         aggregate_icio(path)
     path, _, _ = write_icio(tmp_path, code="ZZ1")
     with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 4.*'ZZ1'"):
@@ -86,4 +91,62 @@ def test_icio_ragged_row_names_its_line(tmp_path):
     lines[5] += ",7"
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 6.*fields where the header has"):
+        aggregate_icio(path)
+
+
+def _edit_lines(path, edit):
+    lines = path.read_text().splitlines()
+    edit(lines)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_icio_rows_are_checked_against_the_header_in_one_pass(tmp_path):
+    """The header's industry columns name the rows: a row not among them, a repeated row, a
+    column without a row and a missing VA row are errors naming file, line and labels."""
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.__setitem__(2, lines[2].replace("AUS_C10T12", "AUS_B05_06", 1)))
+    with pytest.raises(DataError, match=r"line 3.*row 'AUS_B05_06' is not an industry column of the header"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.__setitem__(4, lines[2]))  # AUS_C10T12's row again where CN1_A01_02 was
+    with pytest.raises(DataError, match=r"line 5.*row 'AUS_C10T12' repeats line 3"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.pop(6))  # CN2_C10T12
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:row CN2_C10T12.*no row for 1 industry column"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.pop(-2))  # VA
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:row VA.*missing"):
+        aggregate_icio(path)
+
+
+def test_icio_quoted_csv_and_rows_in_any_order_give_the_same_aggregate(tmp_path):
+    path, z, extra = write_icio(tmp_path)
+    whole, va = aggregate_icio(path, keep=["USA", "CHN"], rest="ROW")
+    table = pd.read_csv(path, index_col=0)
+    table.iloc[::-1].to_csv(path, quoting=csv.QUOTE_ALL)  # rows reversed, every field quoted
+    assert path.read_text().startswith('"V1","AUS_A01_02"')
+    back, va_back = aggregate_icio(path, keep=["USA", "CHN"], rest="ROW")
+    assert back.sectors == ["C10T12", "A01_02"]  # sectors in the order of the rows
+    np.testing.assert_array_equal(back.flows[:, :, ::-1], whole.flows)
+    assert va_back == va and back.members == whole.members
+
+
+def test_one_header_reader_for_every_csv_source(tmp_path):
+    """csvutil.read_header: csv quoting (a comma inside quotes), a byte-order mark, strict UTF-8."""
+    from tradewar.data.csvutil import read_header
+
+    path = tmp_path / "h.csv"
+    path.write_bytes('\ufeff"V1", "a,b" ,c\n1,2,3\n'.encode())
+    assert read_header("icio", path, ["c"]) == ["V1", "a,b", "c"]
+    with pytest.raises(DataError, match=r"h.csv:line 1.*missing column\(s\) \['t'\]; found \['V1', 'a,b', 'c'\] \(hint\)"):
+        read_header("baci", path, ["t"], " (hint)")
+    path.write_bytes(b"t,i,j,k,v,q\xff\n1,2,3\n")
+    with pytest.raises(DataError, match=r"h.csv:line 1.*not UTF-8 text"):
+        read_header("baci", path, ["t"])
+    path.write_bytes(b"t,i,j,k,v,q\n\xff,2,3\n")  # only the header is read
+    assert read_header("baci", path, ["t"]) == ["t", "i", "j", "k", "v", "q"]
+    path.write_bytes(b"\xffV1,AUS_A01\n")
+    with pytest.raises(DataError, match=r"h.csv:line 1.*not UTF-8 text"):
         aggregate_icio(path)

@@ -82,6 +82,8 @@ def test_model_parameters_regroup_sector_columns():
 @pytest.mark.parametrize("body, field, words", [
     ('dist = "normal"\nmean = "sigma_nope"\ncv = 0.1\n', "uncertainty.sigma.mean", "no sector-data column"),
     ('dist = "normal"\nmean = "sigma_main"\nsd = [0.1, 0.2]\n', "uncertainty.sigma.sd", "2 numbers for 33 sectors"),
+    ('dist = "normal"\nmean = "sigma_main"\nsd = "description"\n', "uncertainty.sigma.sd",
+     "field 'sector_data.description': the standard deviation must be a finite number > 0; not so for ['ric'"),
 ])
 def test_bad_per_sector_specs_name_the_field(ossa, body, field, words):
     with pytest.raises(ScenarioError) as info:

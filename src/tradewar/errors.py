@@ -28,10 +28,10 @@ class ScenarioError(TradewarError):
 
 
 class ParameterError(TradewarError):
-    """A model parameter is outside its admissible range."""
+    """An input value (a model parameter, a date, ...) is outside its admissible range; names the field."""
 
     def __init__(self, field: str, value, problem: str):
-        self.field, self.value = field, value
+        self.field, self.value, self.problem = field, value, problem
         super().__init__(f"{field} = {value!r}: {problem}")
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from tradewar.errors import (
     ConvergenceError,
+    DataError,
     ParameterError,
     ScenarioError,
     TradewarError,
@@ -75,25 +76,18 @@ def _truncated_normal(mean, sd, low, high, p: np.ndarray) -> np.ndarray:
     return np.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
 
 
-def _per_sector(value, world, name: str, field: str, source: str) -> np.ndarray:
-    """A per-sector vector from a number, a column of the dataset's sector data, or a list."""
-    n_s = len(world.sectors)
-    if isinstance(value, (int, float)):
-        return np.full(n_s, float(value))
-    if isinstance(value, str):
-        data = world.sector_data
-        if data is None or value not in data.columns:
-            have = [] if data is None else list(data.columns)
-            raise ScenarioError(source, f"uncertainty.{name}.{field}", f"dataset {world.name!r} has no sector-data "
-                                f"column {value!r}; available: {have or 'none'}")
-        out = pd.to_numeric(data[value], errors="coerce").to_numpy(float)
-        if not np.all(np.isfinite(out)):
-            raise ScenarioError(source, f"uncertainty.{name}.{field}", f"column {value!r} has missing values")
-        return out
-    if len(value) != n_s:
-        raise ScenarioError(source, f"uncertainty.{name}.{field}", f"{len(value)} numbers for {n_s} sectors of "
-                            f"dataset {world.name!r} (give one per sector, in the order {list(world.sectors)[:5]}…)")
-    return np.asarray(value, float)
+def _per_sector(value, world, name: str, field: str, source: str, lower: float | None, what: str) -> np.ndarray:
+    """:func:`~tradewar.models.base.sector_parameter` for ``uncertainty.<name>.<field>``, its
+    errors as errors of the scenario."""
+    from tradewar.models.base import sector_parameter
+
+    where = f"uncertainty.{name}.{field}"
+    try:
+        return sector_parameter(world, value, where, lower, what)
+    except ParameterError as exc:
+        raise ScenarioError(source, where, f"{exc.problem} (got {exc.value!r})") from None
+    except DataError as exc:
+        raise ScenarioError(source, where, str(exc)) from None
 
 
 def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, name: str = "",
@@ -108,9 +102,10 @@ def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, n
     if spec.dist == "uniform":
         u = rng.uniform(0.0, 1.0, size=shape)
         return spec.low + (spec.high - spec.low) * np.broadcast_to(u, (n, n_s))
-    mean = _per_sector(spec.mean, world, name, "mean", source)
-    sd = np.abs(mean) * spec.cv if spec.cv is not None else _per_sector(spec.sd, world, name, "sd", source)
-    if not np.all(sd > 0):
+    mean = _per_sector(spec.mean, world, name, "mean", source, None, "the mean")
+    sd = np.abs(mean) * spec.cv if spec.cv is not None else \
+        _per_sector(spec.sd, world, name, "sd", source, 0.0, "the standard deviation")
+    if not np.all(sd > 0):                                   # cv × a zero mean
         raise ScenarioError(source, f"uncertainty.{name}.sd", "standard deviations must be > 0 in every sector")
     lo, hi = _normal_cdf_bounds(mean, sd, spec.low, spec.high)
     if np.any(hi - lo <= 1e-12):
@@ -178,13 +173,6 @@ def model_parameters(row: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------- solving
-def _fast_path(scenario: Scenario, model) -> bool:
-    if scenario.strategy:
-        return False
-    return (model.name == "one_sector" and scenario.deficits.closure == "fixed_transfers") or \
-        model.name == "structural_gravity"
-
-
 def solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: bool = True) -> dict:
     """Solve the draws of one batch with single-threaded BLAS (many small solves: the OpenBLAS
     pools of numpy and scipy would otherwise spin against each other; see strategy.base)."""
@@ -198,8 +186,8 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
     """Solve the draws of one batch (a task on a Dask worker, or a loop here). Returns the
     metrics [draw, country, metric], weights [draw, country], and the failures (draw, error).
     The first draw starts cold; with ``warm`` each next one (the draws are sorted by the first
-    parameter) starts from the previous draw's solution where the model allows it (one-sector,
-    structural gravity), else cold."""
+    parameter) starts from the previous draw's solution where the model's ``solve_countries``
+    takes one (not after strategies), else cold."""
     from tradewar.models.base import build_model
     from tradewar.policy import resolve
 
@@ -230,12 +218,8 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
                 from tradewar.measures import apply_purchase_commitments
 
                 policy, _ = apply_purchase_commitments(scenario, model, policy)
-            if _fast_path(scenario, model):
-                solve = _solve_gravity if model.name == "structural_gravity" else _solve_one_sector
-                table, w, x_prev = solve(model, policy, x_prev if warm else None)
-            else:
-                outcome = model.solve(policy, scenario=scenario.name)
-                table, w = outcome.countries, outcome.weights.to_numpy(float)
+            x0 = x_prev if warm and not scenario.strategy else None
+            table, w, x_prev = model.solve_countries(policy, x0, scenario=scenario.name)
         except (ConvergenceError, ParameterError) as exc:
             failed.append((int(d), f"{type(exc).__name__}: {exc}"))
             continue
@@ -247,33 +231,6 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
         weights[k] = w
     return {"draws": np.asarray(draw_ids, int), "columns": columns, "values": values, "weights": weights,
             "failed": failed, "seconds": time.perf_counter() - t0}
-
-
-def _solve_one_sector(model, policy, x0):
-    """The one-sector equilibrium warm-started from ``x0`` (a neighbouring draw's solution),
-    falling back to a cold start; reported columns as OneSectorModel.solve."""
-    from tradewar.models import one_sector as eq
-    from tradewar.models.one_sector_model import _levels, _metrics
-
-    b, t = model.baseline, policy.tariffs[:, :, 0]
-    try:
-        sol = eq.solve(b, t, x0=x0)
-    except ConvergenceError:
-        if x0 is None:
-            raise
-        sol = eq.solve(b, t)
-    table = _metrics(b, sol)
-    levels = _levels(b, sol)
-    table[list(levels)] = levels
-    w = b.Y_data if model.params.variant == "input_output" else b.E
-    return table, np.asarray(w, float), sol.x
-
-
-def _solve_gravity(model, policy, x0):
-    """Structural gravity warm-started from ``x0`` (its resistances do not depend on σ, so a
-    σ draw restarts at the solution; the model itself falls back to continuation)."""
-    sol = model.equilibrium(policy, x0=x0)
-    return model.countries_table(sol), model.baseline.E, sol.x
 
 
 # ------------------------------------------------------------------------------- result
@@ -297,6 +254,7 @@ class MCResult:
     groups: tuple[str, ...] = ()
     seconds: float = 0.0
     info: dict = field(default_factory=dict)
+    headline: tuple[str, ...] = ()          # the metrics a summary shows (the model's ``mc_headline``)
 
     @property
     def failed(self) -> pd.DataFrame:
@@ -413,10 +371,11 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
                 progress(done, draws)
         results.sort(key=lambda r: r["draws"][0] if len(r["draws"]) else -1)
     return _assemble(scenario, seed, params, world, actors, results, time.perf_counter() - t0,
-                     workers=None if client is None else len(client.scheduler_info().get("workers", {})))
+                     workers=None if client is None else len(client.scheduler_info().get("workers", {})),
+                     headline=tuple(base_model.mc_headline))
 
 
-def _assemble(scenario, seed, params, world, actors, results, seconds, workers=None) -> MCResult:
+def _assemble(scenario, seed, params, world, actors, results, seconds, workers=None, headline=()) -> MCResult:
     n, nc = len(params), world.n_countries
     columns = next((r["columns"] for r in results if r["columns"] is not None), None)
     status = np.array(["ok"] * n, dtype=object)
@@ -429,7 +388,7 @@ def _assemble(scenario, seed, params, world, actors, results, seconds, workers=N
         empty = pd.DataFrame(columns=["draw", "unit", "kind", *params.columns])
         summary = pd.DataFrame(columns=["median", "q05", "q95", "n"],
                                index=pd.MultiIndex.from_arrays([[], []], names=["unit", "metric"]))
-        return MCResult(scenario.name, seed, parameters, empty, summary, (), actors, (), seconds)
+        return MCResult(scenario.name, seed, parameters, empty, summary, (), actors, (), seconds, headline=headline)
     values = np.full((n, nc, len(columns)), np.nan)
     weights = np.full((n, nc), np.nan)
     for r in results:
@@ -462,22 +421,18 @@ def _assemble(scenario, seed, params, world, actors, results, seconds, workers=N
     info = {"batches": len(results), "workers": workers,
             "solve_seconds": float(sum(r["seconds"] for r in results))}
     return MCResult(scenario.name, seed, parameters, frame, summary, tuple(columns), actors, tuple(gnames),
-                    seconds, info)
+                    seconds, info, headline)
 
 
 
 # ------------------------------------------------------------------------------- command line
-SHOWN_METRICS = ("welfare", "real_wage", "employment", "prices", "government_welfare", "real_income", "real_gdp",
-                 "factory_gate_price")
-
-
 def summary_table(result: MCResult, rows: list[str] | None = None, metrics: list[str] | None = None):
     """A rich Table: one row per unit (default: the actors and the groups), one column per metric
-    with ``median [q05, q95]``."""
+    with ``median [q05, q95]`` (default: the model's headline metrics)."""
     from rich.table import Table
 
     rows = rows or [*result.actors, *result.groups]
-    metrics = metrics or [m for m in SHOWN_METRICS if m in result.metrics] or list(result.metrics[:4])
+    metrics = metrics or [m for m in result.headline if m in result.metrics] or list(result.metrics[:4])
     from tradewar.outcome import COUNTRY_METRICS
 
     table = Table(title=f"{result.scenario}: median [5%, 95%] over {result.n_ok} draws "

@@ -10,9 +10,25 @@ from rich.table import Table
 
 from tradewar.outcome import Outcome
 
-MAIN = ("welfare", "real_wage", "employment", "prices", "exports_gdp", "imports_gdp", "deficit", "tariff_revenue_pct")
 SHORT = {"welfare": "welfare", "real_wage": "real wage", "employment": "employ.", "prices": "CPI",
          "exports_gdp": "exp/GDP", "imports_gdp": "imp/GDP", "deficit": "deficit¹", "tariff_revenue_pct": "tariff rev.²"}
+FOOTNOTES = {"deficit": "¹ % of |baseline deficit|", "tariff_revenue_pct": "² % of baseline expenditure"}
+
+
+def headline(outcome: Outcome) -> tuple[tuple[str, ...], int]:
+    """(columns, decimals) of an outcome's table: its model's ``headline`` and ``headline_digits``
+    (a model not registered: those of :class:`~tradewar.models.base.ModelBase`), else (columns
+    missing) its first 8 columns with 3 decimals."""
+    from tradewar.errors import ParameterError
+    from tradewar.models.base import ModelBase, model_class
+
+    try:
+        model = model_class(outcome.model)
+    except ParameterError:
+        model = ModelBase
+    if all(m in outcome.countries.columns for m in model.headline):
+        return tuple(model.headline), model.headline_digits
+    return tuple(outcome.countries.columns[:8]), 3
 
 
 def outcome_tables(outcome: Outcome, countries: Iterable[str] | None = None, top: int = 5) -> list[Table]:
@@ -26,12 +42,12 @@ def outcome_tables(outcome: Outcome, countries: Iterable[str] | None = None, top
     title = f"{outcome.scenario or 'scenario'} — {outcome.model} model (percent changes)"
     table = Table(title=title, title_justify="left", caption_justify="left")
     table.add_column("")
-    main = MAIN if all(m in frame.columns for m in MAIN) else tuple(frame.columns[:8])   # a model's own columns
+    main, digits = headline(outcome)
     for m in main:
         table.add_column(SHORT.get(m, m.replace("_", " ")), justify="right")
-    if main == MAIN:
-        table.caption = "¹ % of |baseline deficit|  ² % of baseline expenditure"
-    digits = 2 if main == MAIN else 3
+    notes = [FOOTNOTES[m] for m in main if m in FOOTNOTES]
+    if notes:
+        table.caption = "  ".join(notes)
     for code in rows:
         table.add_row(code, *(f"{frame.loc[code, m]:.{digits}f}" for m in main))
     groups = outcome.groups()

@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from tradewar.data.concordance import map_country, normalise_iso3, read_code_file
+from tradewar.data.concordance import map_country, read_code_file, region_members
 from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
@@ -219,13 +219,8 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
     max_code = int(codes.index.max()) + 1
     lookup = np.full(max_code, -2, dtype=np.int64)  # -2: code not in the code list; -1: dropped
     names = {}
-    members: dict[str, str | None] = {}
     for code, row in codes.iterrows():
         target = row["iso3"]
-        if target is not None and not pd.isna(target) and target != "":
-            origin = normalise_iso3(row["iso3_raw"]) if row["iso3_raw"] else None
-            region = target if target in position else rest
-            members[origin or target] = region
         if target is None or pd.isna(target) or target == "":
             if unmapped == "rest":
                 lookup[code] = position[rest]
@@ -244,6 +239,7 @@ def aggregate_baci(files: Sequence[str | Path], codes: pd.DataFrame, *, keep: Se
             lookup[code] = -1
     if rest:
         names[rest] = "Rest of the world"
+    members = region_members(zip(mapped["iso3_raw"], mapped["iso3"]), position, rest)
 
     # sectors
     from tradewar.data.hs_sectors import LEVELS, builtin

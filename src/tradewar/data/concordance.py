@@ -19,9 +19,8 @@ codes, HS4 headings or HS2 chapters; a product then gets the sector of its longe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import re
+from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -100,6 +99,19 @@ def map_country(raw: str, overrides: Mapping[str, str]) -> str | None:
     legacy ``ROM``), else the ISO3 code; None when it is neither mapped nor a country."""
     base = normalise_iso3(raw) if raw else None
     return overrides.get(raw) or (overrides.get(base, base) if base else None)
+
+
+def region_members(targets: Iterable[tuple[str, str | None]], regions: Collection[str],
+                   rest: str | None) -> dict[str, str | None]:
+    """Every source country -> the region it ends in (``rest`` when it is not a region itself,
+    None when it is dropped), so that groups follow the aggregation.
+
+    targets : (source code as written, its code under :func:`map_country`) pairs; codes mapped
+        to None (legacy or aggregate codes with no country) are left out. A country is keyed by
+        its current ISO3 code (a legacy ``ROM`` as ``ROU``), else by the code it was mapped to.
+    """
+    kept = set(regions)
+    return {normalise_iso3(raw) or target: target if target in kept else rest for raw, target in targets if target}
 
 
 def read_code_file(dataset: str, path: Path, required: list[str]) -> pd.DataFrame:

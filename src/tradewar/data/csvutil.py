@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -77,14 +78,18 @@ def pairs_to_array(dataset: str, file: str, frame: pd.DataFrame, codes: list[str
     return out
 
 
-def read_header(dataset: str, path: Path, required, hint: str = "") -> list[str]:
-    """The column names of a CSV file's first line (UTF-8, with or without a byte-order mark),
-    checked against ``required``; the error names the file, line 1 and what is missing."""
+def read_header(dataset: str, path: Path, required=(), hint: str = "") -> list[str]:
+    """The column names of a CSV file's header (csv quoting; strict UTF-8, with or without a
+    byte-order mark; only the header's own lines are read), checked against ``required``; errors
+    name the file, line 1 and what is missing or undecodable."""
     if not path.is_file():
         raise DataError(dataset, path.name, f"file not found: {path}")
     with open(path, "rb") as fh:
-        first = fh.readline().decode("utf-8-sig", errors="replace").strip()
-    names = [c.strip().strip('"') for c in first.split(",")]
+        lines = (raw.decode("utf-8-sig" if number == 1 else "utf-8") for number, raw in enumerate(fh, start=1))
+        try:
+            names = [c.strip() for c in next(csv.reader(lines, skipinitialspace=True), [])]
+        except UnicodeDecodeError as exc:
+            raise DataError(dataset, f"{path.name}:line 1", f"not UTF-8 text ({exc.reason})") from None
     missing = [c for c in required if c not in names]
     if missing:
         raise DataError(dataset, f"{path.name}:line 1", f"missing column(s) {missing}; found {names}{hint}")

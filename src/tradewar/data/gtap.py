@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tradewar.data.baci import BaciAggregate
-from tradewar.data.concordance import map_country, normalise_iso3
+from tradewar.data.concordance import map_country, normalise_iso3, region_members
 from tradewar.errors import DataError
 
 PAIRS = (("VCIF", "VMSB"), ("VIWS", "VIMS"))
@@ -136,7 +136,7 @@ def aggregate_gtap(path: str | Path, *, keep: Sequence[str] | None = None, rest:
         gdp = np.zeros(n)
         np.add.at(gdp, target[ok], values[ok])
         gdp = dict(zip(regions, gdp))
-    members = {normalise_iso3(r.upper()) or c: regions[t] if t >= 0 else None for r, c, t in zip(reg, codes, target)}
+    members = region_members(((r.upper(), c) for r, c in zip(reg, codes)), regions, rest)
     agg = BaciAggregate(regions=regions, sectors=sectors, flows=flows, names={r: r for r in regions},
                         rows=int(cif.size), report=report, members=members)
     declared = [r for r in regions if r in region_codes or (rest and r == rest)]

@@ -12,10 +12,12 @@ they are summed into ``CHN`` and ``MEX``; ``ROW`` is the rest of the world (kept
 i to every user (industries and final demand) in country j, domestic sales on the diagonal, and
 value added by region (the GDP of the builder when no GDP file is given).
 
-The table is streamed (pyarrow, blocks of ``block_size`` bytes): a first pass reads only the row
-labels, a second pass reads blocks of rows and sums each block's columns by importing region at
-once (a product with a column → region indicator), so peak memory is a few blocks plus the
-[region, region, sector] result, whatever the file size (``benchmarks/bench_build_icio.py``).
+The table is streamed once (pyarrow, blocks of ``block_size`` bytes), keyed on the header: its
+industry columns name the selling rows, so each row is checked as it comes (a known country code,
+an industry column of the header, not repeated; finite numbers) and its sales are summed by the
+buying country code at once (a product with a column → code indicator); codes become regions when
+every row has been seen (a header column without a row is an error). Peak memory is a few blocks
+plus [row, country code] sums, whatever the file size (``benchmarks/bench_build_icio.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from tradewar.data.baci import BaciAggregate
-from tradewar.data.concordance import map_country, normalise_iso3
+from tradewar.data.concordance import map_country, region_members
+from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
 SPLIT = {"CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}
@@ -42,19 +45,6 @@ def _country(code: str, overrides: Mapping[str, str]) -> str | None:
     if code in SPLIT:
         return overrides.get(code) or map_country(SPLIT[code], overrides)
     return map_country(code, overrides)
-
-
-def _header(dataset: str, path: Path) -> list[str]:
-    if not path.is_file():
-        raise DataError(dataset, path.name, f"file not found: {path}")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            header = next(csv.reader(fh), None)
-    except UnicodeDecodeError as exc:
-        raise DataError(dataset, f"{path.name}:line 1", f"not UTF-8 text ({exc.reason})") from None
-    if not header or len(header) < 2:
-        raise DataError(dataset, f"{path.name}:line 1", "no header (an ICIO table is a CSV with labelled rows and columns)")
-    return header
 
 
 def _locate(dataset: str, path: Path, header: list[str], exc: Exception) -> DataError:
@@ -77,17 +67,6 @@ def _locate(dataset: str, path: Path, header: list[str], exc: Exception) -> Data
     return DataError(dataset, path.name, f"cannot parse: {exc}")
 
 
-def _row_labels(path: Path) -> list[str]:
-    """The first field of every data line (no CSV parsing of the rest: constant memory)."""
-    labels = []
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        next(fh)
-        for text in fh:
-            if text.strip():
-                labels.append(text.split(",", 1)[0].strip().strip('"').strip())
-    return labels
-
-
 def _stream(path: Path, header: list[str], columns: list[tuple[int, str]], block_size: int):
     """A pyarrow streaming reader of the row labels and the given (position, label) columns."""
     import pyarrow as pa
@@ -106,45 +85,120 @@ def aggregate_icio(path: str | Path, *, keep: Sequence[str] | None = None, rest:
                    overrides: Mapping[str, str] | None = None, level: str = "industry",
                    concordance: Mapping[str, str] | None = None, dataset: str = "icio",
                    block_size: int = 16 << 20) -> tuple[BaciAggregate, dict]:
-    """Aggregate an ICIO table, streamed; returns the aggregate and value added by region."""
+    """Aggregate an ICIO table, streamed once; returns the aggregate and value added by region."""
     import pyarrow as pa
 
     path = Path(path)
     overrides = {str(k).upper(): str(v) for k, v in (overrides or {}).items()}
-    header = _header(dataset, path)
-    labels = [c.strip() for c in header]
-    row_labels = _row_labels(path)  # pass 1: the first field of each line
-    for label in ("VA", "OUT"):
-        if label not in row_labels:
-            raise DataError(dataset, f"{path.name}:row {label}", "missing (an ICIO table has TLS, VA and OUT rows)")
-
-    def split(label: str, kind: str, line: int | None = None) -> tuple[str, str]:
-        code, _, rest_ = label.partition("_")
-        country = _country(code, overrides)
-        if country is None:
-            where = f"line {line}" if line else f"column {label}"
-            raise DataError(dataset, f"{path.name}:{where}", f"{code!r} ({kind}) is not a current ISO3 code or an "
-                                                            f"ICIO code (CN1/CN2, MX1/MX2, ROW); map it ([countries] map)")
-        return country, rest_
-
-    seller_rows = [(k, r) for k, r in enumerate(row_labels) if "_" in r]
-    sellers = [split(r, "row", k + 2) for k, r in seller_rows]
-    cols = [(k, c) for k, c in enumerate(labels) if k and "_" in c]
-    buyers = [split(c, "column")[0] for _, c in cols]
+    header = read_header(dataset, path)
+    if len(header) < 2:
+        raise DataError(dataset, f"{path.name}:line 1", "no header (an ICIO table is a CSV with labelled rows and columns)")
+    cols = [(k, c) for k, c in enumerate(header) if k and "_" in c]
+    industry_col = np.array([c.partition("_")[2] not in FINAL for _, c in cols], dtype=bool)
+    # the header's industry columns name the selling rows: one row each, in any order
+    seller: dict[str, int] = {}
+    first_column: dict[str, str] = {}  # buyer country code as written -> its first column
+    for _, c in cols:
+        first_column.setdefault(c.partition("_")[0].upper(), c)
+        if c.partition("_")[2] in FINAL:
+            continue
+        if c in seller:
+            raise DataError(dataset, f"{path.name}:column {c}", "appears twice in the header")
+        seller[c] = len(seller)
+    if not seller:
+        raise DataError(dataset, f"{path.name}:line 1", "no <country>_<industry> columns (an ICIO table is a CSV with "
+                                                        "labelled rows and columns)")
+    industries = {c.partition("_")[2] for c in seller}
     if concordance is not None:
-        sector_of = {ind: concordance.get(ind) for _, ind in sellers}
-        missing = sorted({i for i, s in sector_of.items() if s is None})
+        missing = sorted(i for i in industries if concordance.get(i) is None)
         if missing:
             raise DataError(dataset, f"{path.name}:industries", f"not in the concordance: {missing[:8]}")
-        sectors = list(dict.fromkeys(concordance[ind] for _, ind in sellers))
-    elif level == "industry":
-        sector_of = {ind: ind for _, ind in sellers}
-        sectors = list(dict.fromkeys(ind for _, ind in sellers))
-    elif level == "total":
-        sector_of = {ind: "all" for _, ind in sellers}
-        sectors = ["all"]
-    else:
+    elif level not in ("industry", "total"):
         raise DataError(dataset, "sectors.level", f"must be 'industry' or 'total', not {level!r}")
+    # buyers are summed by their country code as written (CN1, CN2, …) while streaming; codes are
+    # mapped to regions once every row has been checked
+    buyer_codes = list(first_column)
+    code_pos = {c: g for g, c in enumerate(buyer_codes)}
+    col_code = np.array([code_pos[c.partition("_")[0].upper()] for _, c in cols], dtype=np.int64)
+    indicator = np.zeros((len(cols), len(buyer_codes)))
+    indicator[np.arange(len(cols)), col_code] = 1.0
+
+    def country(label: str, kind: str, where: str) -> str:
+        code = label.partition("_")[0]
+        mapped = _country(code, overrides)
+        if mapped is None:
+            raise DataError(dataset, f"{path.name}:{where}", f"{code!r} ({kind}) is not a current ISO3 code or an "
+                                                            f"ICIO code (CN1/CN2, MX1/MX2, ROW); map it ([countries] map)")
+        return mapped
+
+    sales = np.zeros((len(seller), len(buyer_codes)))  # seller row × buyer code
+    line_of = np.zeros(len(seller), dtype=np.int64)   # the line of each seller's row (0: none yet)
+    order: list[int] = []                              # seller rows in file order
+    sellers: list[tuple[str, str]] = []                # their (country, industry), in that order
+    other: dict[str, int] = {}                         # TLS, VA, OUT …: label -> line
+    va_values = None
+    negative = 0
+    line = 2
+    buffer = None
+    pool = pa.default_memory_pool()
+    try:
+        for batch in _stream(path, header, cols, block_size):
+            b = batch.num_rows
+            labels = [str(x).strip() for x in batch.column(0).to_pylist()]
+            if buffer is None or buffer.shape[0] < b:
+                buffer = np.empty((b, len(cols)))
+            block = buffer[:b]
+            for m in range(len(cols)):
+                values = batch.column(m + 1)
+                if values.null_count:  # an empty cell is a zero
+                    values = values.fill_null(0.0)
+                block[:, m] = values.to_numpy(zero_copy_only=False)
+            del batch, values
+            pool.release_unused()  # hand the parser's freed blocks back at once
+            rows = np.full(b, -1)
+            for r, label in enumerate(labels):
+                if "_" not in label:
+                    other.setdefault(label, line + r)
+                    continue
+                sellers.append((country(label, "row", f"line {line + r}"), label.partition("_")[2]))
+                k = seller.get(label)
+                if k is None:
+                    raise DataError(dataset, f"{path.name}:line {line + r}", f"row {label!r} is not an industry column "
+                                                                            f"of the header (the table must be square)")
+                if line_of[k]:
+                    raise DataError(dataset, f"{path.name}:line {line + r}", f"row {label!r} repeats line {line_of[k]}")
+                line_of[k] = line + r
+                rows[r] = k
+                order.append(k)
+            bad = ~np.isfinite(block)
+            if bad.any():
+                r, m = (int(x[0]) for x in np.nonzero(bad))
+                raise DataError(dataset, f"{path.name}:line {line + r}:column {cols[m][1]}",
+                                f"{block[r, m]} in row {labels[r]!r}: flows must be finite numbers")
+            sel = rows >= 0
+            negative += int((block < 0).sum(axis=1)[sel].sum())
+            if sel.any():
+                sales[rows[sel]] = (block @ indicator)[sel]  # (rows, buyer codes): no copy of the block
+            if va_values is None and other.get("VA", 0) >= line:
+                va_values = block[other["VA"] - line].copy()
+            line += b
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise _locate(dataset, path, header, exc) from None
+    for label in ("VA", "OUT"):
+        if label not in other:
+            raise DataError(dataset, f"{path.name}:row {label}", "missing (an ICIO table has TLS, VA and OUT rows)")
+    absent = [c for c, k in seller.items() if not line_of[k]]
+    if absent:
+        raise DataError(dataset, f"{path.name}:row {absent[0]}", f"no row for {len(absent)} industry column(s) of the "
+                                                                 f"header: {absent[:8]}")
+    buyers = {code: country(c, "column", f"column {c}") for code, c in first_column.items()}
+    if concordance is not None:
+        sector_of = {ind: concordance[ind] for ind in industries}
+    elif level == "industry":
+        sector_of = {ind: ind for ind in industries}
+    else:
+        sector_of = {ind: "all" for ind in industries}
+    sectors = list(dict.fromkeys(sector_of[ind] for _, ind in sellers))
     countries = list(dict.fromkeys(c for c, _ in sellers))
     regions = list(countries) if keep is None else list(dict.fromkeys(keep))
     if rest and rest not in regions:
@@ -159,66 +213,28 @@ def aggregate_icio(path: str | Path, *, keep: Sequence[str] | None = None, rest:
 
     n, S = len(regions), len(sectors)
     spos = {s: k for k, s in enumerate(sectors)}
-    # per file row: exporter region and sector (-1: not a selling industry or not selected)
-    row_region = np.full(len(row_labels), -1)
-    row_sector = np.full(len(row_labels), -1)
-    for (k, _), (country, ind) in zip(seller_rows, sellers):
-        row_region[k], row_sector[k] = region(country), spos[sector_of[ind]]
-    rj = np.array([region(c) for c in buyers])
-    indicator = np.zeros((len(cols), n))  # column -> importing region
-    ok_c = rj >= 0
-    indicator[np.flatnonzero(ok_c), rj[ok_c]] = 1.0
-    industry_col = np.array([c.partition("_")[2] not in FINAL for _, c in cols])
-    va_row = row_labels.index("VA")
-
-    # pass 2: blocks of rows, summed by importing region as they come
+    ri = np.array([region(c) for c, _ in sellers], dtype=np.int64)
+    si = np.array([spos[sector_of[ind]] for _, ind in sellers], dtype=np.int64)
+    code_region = np.array([region(buyers[code]) for code in buyer_codes], dtype=np.int64)
+    to_region = np.zeros((len(buyer_codes), n))  # buyer code -> importing region
+    ok = code_region >= 0
+    to_region[np.flatnonzero(ok), code_region[ok]] = 1.0
     flows = np.zeros((n, n, S))
+    sel = ri >= 0
+    np.add.at(flows, (ri[sel], slice(None), si[sel]), (sales[order] @ to_region)[sel])
     va = np.zeros(n)
-    negative = 0
-    line = 0
-    buffer = None
-    pool = pa.default_memory_pool()
-    try:
-        for batch in _stream(path, header, cols, block_size):
-            b = batch.num_rows
-            first = [str(x).strip() for x in batch.column(0).to_pylist()]
-            if buffer is None or buffer.shape[0] < b:
-                buffer = np.empty((b, len(cols)))
-            block = buffer[:b]
-            for m in range(len(cols)):
-                block[:, m] = batch.column(m + 1).to_numpy(zero_copy_only=False)
-            del batch
-            pool.release_unused()  # hand the parser's freed blocks back at once
-            np.nan_to_num(block, copy=False, nan=0.0)
-            ri, si = row_region[line:line + b], row_sector[line:line + b]
-            sel = (ri >= 0) & (si >= 0)
-            negative += int((block < 0).sum(axis=1)[si >= 0].sum())
-            if sel.any():
-                by_importer = (block @ indicator)[sel]  # (rows, regions): no copy of the block
-                np.add.at(flows, (ri[sel], slice(None), si[sel]), by_importer)
-            if first != row_labels[line:line + b]:
-                raise DataError(dataset, f"{path.name}:line {line + 2}", "rows differ between the two passes over "
-                                                                        "the file (a quoted line break?)")
-            if line <= va_row < line + b:
-                values = block[va_row - line]
-                keep_va = industry_col & ok_c
-                np.add.at(va, rj[keep_va], values[keep_va])
-            line += b
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise _locate(dataset, path, header, exc) from None
-    if line != len(row_labels):
-        raise DataError(dataset, path.name, f"read {line} rows of numbers but {len(row_labels)} row labels")
+    rj = code_region[col_code]
+    keep_va = industry_col & (rj >= 0)
+    np.add.at(va, rj[keep_va], va_values[keep_va])
     report = []
     if negative:
         report.append(f"{negative} negative cells (inventory changes) kept as they are; negative pair totals set to 0")
         flows = np.maximum(flows, 0.0)
-    merged = sorted({r.partition("_")[0] for _, r in seller_rows if r.partition("_")[0] in SPLIT})
+    raw = list(dict.fromkeys(label.partition("_")[0].upper() for label in seller))
+    merged = sorted(code for code in raw if code in SPLIT)
     if merged:
         report.append(f"merged {merged} into CHN/MEX")
-    members = {}
-    for raw in dict.fromkeys(r.partition("_")[0].strip().upper() for _, r in seller_rows):
-        country = _country(raw, overrides)
-        members[SPLIT.get(raw) or normalise_iso3(raw) or country] = regions[region(country)] if region(country) >= 0 else None
+    members = region_members(((SPLIT.get(code, code), _country(code, overrides)) for code in raw), regions, rest)
     agg = BaciAggregate(regions=regions, sectors=sectors, flows=flows, names={r: r for r in regions},
-                        rows=len(seller_rows), report=report, members=members)
+                        rows=len(order), report=report, members=members)
     return agg, dict(zip(regions, va))

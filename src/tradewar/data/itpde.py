@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from tradewar.data.baci import BaciAggregate
-from tradewar.data.concordance import map_country, normalise_iso3
+from tradewar.data.concordance import map_country, region_members
 from tradewar.data.csvutil import read_header
 from tradewar.errors import DataError
 
@@ -162,8 +162,7 @@ def aggregate_itpde(files: Sequence[str | Path], *, year: int | None = None, kee
         report.append(f"dropped {flows[idx, idx].sum():,.0f} million USD of domestic and intra-region trade")
         flows[idx, idx, :] = 0.0
     names = {r: r for r in regions}
-    members = {normalise_iso3(raw) or code: code if code in position else rest
-               for raw, code in seen.items() if code}
+    members = region_members(seen.items(), position, rest)
     return BaciAggregate(regions=regions, sectors=[str(s) for s in sectors], flows=flows, names=names, rows=rows,
                          report=report, members=members)
 

@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradewar.errors import ConvergenceError, DataError, ParameterError
-from tradewar.models.base import sector_parameter
+from tradewar.errors import DataError, ParameterError
+from tradewar.models.base import ModelBase, WelfareInterface, sector_parameter
 from tradewar.models import cp2015 as eq
 from tradewar.models import cp2015_gradients as grad
 from tradewar.outcome import Outcome, bilateral_dataset
@@ -48,16 +48,14 @@ DEFICITS = ("zero", "fixed")
 _EXTRAS = ("intermediate_consumption", "value_added", "final_consumption")
 
 
-class CPModel:
+class CPModel(WelfareInterface, ModelBase):
     """Caliendo & Parro (2015): Ricardian, many sectors, input-output links, tariffs."""
 
     name = "cp2015"
+    mc_headline = (*ModelBase.mc_headline, "real_income")
 
     def __init__(self, world: World, deficits: str = "zero", theta: str | float = "theta", **unknown):
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ParameterError(f"model.{key}", unknown[key], "unknown parameter of model 'cp2015'; known: "
-                                                               "['deficits', 'theta']")
+        self.refuse_unknown(unknown, ("deficits", "theta"))
         if deficits not in DEFICITS:
             raise ParameterError("model.deficits", deficits, f"must be one of {list(DEFICITS)}")
         self.world = world
@@ -88,86 +86,49 @@ class CPModel:
     def parameters(self) -> dict:
         return {"deficits": self.deficits, "theta": self.theta_source}
 
-    # ---------------------------------------------------------------- closed forms
-    def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:
-        raise ParameterError("tariffs.rate", "optimal",
-                             "model 'cp2015' has no closed-form optimal tariff (use a [[strategy]] of kind 'optimal')")
-
-    def optimal_retaliation(self, target: str) -> float:
-        raise ParameterError("retaliation.rule", "optimal", "model 'cp2015' has no closed-form optimal retaliation rate")
-
     # ---------------------------------------------------------------- solving
-    def equilibrium(self, tariffs: np.ndarray, z0: np.ndarray | None = None) -> eq.Solution:
-        """The equilibrium at ``tariffs`` [exporter, importer, sector], from the baseline's."""
-        if z0 is None:
-            z0, pre = self.reference.z, self.reference.preconditioner
-        else:
-            pre = None
-        return eq.solve(self.baseline, tariffs, self.D, z0=z0, preconditioner=pre)
+    def equilibrium(self, tariffs: np.ndarray, start: eq.Solution | None = None) -> eq.Solution:
+        """The equilibrium at ``tariffs`` [exporter, importer, sector], from the solution ``start``
+        (default: the baseline equilibrium)."""
+        start = self.reference if start is None else start
+        return eq.solve(self.baseline, tariffs, self.D, z0=start.z, preconditioner=start.preconditioner)
 
     # ---------------------------------------------------------------- welfare interface (strategies)
     # Government welfare is real income relative to the baseline equilibrium (exact welfare;
     # see tradewar.models.cp2015_gradients); gradients by the adjoint method.
     @property
-    def countries(self) -> tuple[str, ...]:
-        return tuple(self.world.iso3)
-
-    @property
     def baseline_tariffs(self) -> np.ndarray:
         """The tariffs of the reference equilibrium (the data's, unless :meth:`rebased`)."""
         return np.array(self.reference.t1)
 
-    def _warm_equilibrium(self, tariffs: np.ndarray) -> eq.Solution:
-        """The equilibrium at ``tariffs``, from the previous one (strategies solve long sequences
-        of nearby problems), else from the baseline."""
-        tariffs = np.asarray(tariffs, float)
-        last = getattr(self, "_last", None)
+    _solve_from = equilibrium
+
+    def _warm_solution(self, tariffs: np.ndarray) -> eq.Solution:
+        last = self._last                # the same tariffs again (e.g. a gradient after a value): no solve
         if last is not None and last.t1.shape == tariffs.shape and np.array_equal(last.t1, tariffs):
             return last
-        start = last if last is not None else self.reference
-        try:
-            sol = eq.solve(self.baseline, tariffs, self.D, z0=start.z, preconditioner=start.preconditioner)
-        except ConvergenceError:
-            if start is self.reference:
-                raise
-            sol = self.equilibrium(tariffs)
-        self._last = sol
-        return sol
+        return super()._warm_solution(tariffs)
 
-    def government_welfare(self, tariffs: np.ndarray) -> np.ndarray:
-        """Ĝ [country] at ``tariffs`` [exporter, importer, sector] (one equilibrium solve)."""
-        return grad.welfare(self.reference.state, self._warm_equilibrium(tariffs).state)
+    def _welfare_at(self, sol: eq.Solution) -> np.ndarray:
+        return grad.welfare(self.reference.state, sol.state)
 
-    vjp_weights_of_welfare = True      # government_welfare_vjp accepts weights as a function of Ĝ
+    def _welfare_vjp(self, sol: eq.Solution, weights) -> tuple[np.ndarray, np.ndarray]:
+        system = eq.CPSystem(self.baseline, sol.t1, self.D, preconditioner=sol.preconditioner)
+        return grad.welfare_vjp(system, sol.z, self.reference.state, weights)
 
     def rebased(self, tariffs: np.ndarray) -> "CPModel":
         """The same model with its reference moved to the equilibrium at ``tariffs``: welfare,
         wages, prices and the decomposition are then measured relative to that point (the
         cooperative strategies measure gains from a Nash, factual or free-trade point)."""
-        import copy
-
-        t = np.asarray(tariffs, float)
-        new = copy.copy(self)
-        new.reference = self.equilibrium(t)
-        new._last = None
+        new = self._fresh_copy()
+        new.reference = self.equilibrium(np.asarray(tariffs, float))
         return new
-
-    def government_welfare_vjp(self, tariffs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(Ĝ, d(Σ_c ω_c Ĝ_c)/dt [exporter, importer, sector]): one solve, one adjoint solve."""
-        sol = self._warm_equilibrium(tariffs)
-        system = eq.CPSystem(self.baseline, sol.t1, self.D, preconditioner=sol.preconditioner)
-        return grad.welfare_vjp(system, sol.z, self.reference.state, weights)
-
-    def government_welfare_gradient(self, tariffs: np.ndarray, country: int) -> tuple[np.ndarray, np.ndarray]:
-        weights = np.zeros(self.world.n_countries)
-        weights[int(country)] = 1.0
-        return self.government_welfare_vjp(tariffs, weights)
 
     def tariff_curvature(self, tariffs: np.ndarray) -> np.ndarray:
         """θ_j M'_inj / I_n / (1+t_inj)²: a typical size of the curvature of the importer's
         welfare in each tariff (a diagonal preconditioner for optimal-tariff problems)."""
         t = np.asarray(tariffs, float)
-        st = self._warm_equilibrium(t).state
+        st = self._warm_solution(t).state
         return self.baseline.theta[None, None, :] * st.M / st.I[None, :, None] / (1.0 + t) ** 2
 
     def solve(self, policy: Policy, scenario: str = "") -> Outcome:
@@ -190,7 +151,6 @@ class CPModel:
             "trade_to_gdp": 100.0 * ((cfl.M.sum(axis=2)[off].sum() / va1.sum())
                                      / (bln.M.sum(axis=2)[off].sum() / va0.sum()) - 1.0),
             "employment": 0.0,
-            "welfare": float((table["welfare"] * weights).sum() / weights.sum()),
         })
         cs = {"country": codes, "sector": sectors}
         tri = {"exporter": codes, "importer": codes, "sector": sectors}
@@ -218,13 +178,8 @@ class CPModel:
             "counterfactual; results relative to the baseline equilibrium",
             "welfare = terms_of_trade + volume_of_trade, the package's first-order decomposition at baseline "
             "flows (accurate for small changes); real_income = Î/P̂ is the exact welfare change",)
-        return Outcome(
-            scenario=scenario, model=self.name, parameters=self.parameters, countries=table,
-            weights=weights, world=world,
-            bilateral=bilateral_dataset(codes, bln.M.sum(axis=2), cfl.M.sum(axis=2)),
-            diagnostics=diag, units=self.world.units, groups_def=dict(self.world.groups),
-            notes=notes, actors=tuple(policy.actors), extras=extras,
-        )
+        return self._outcome(policy, scenario, table, weights, world,
+                             bilateral_dataset(codes, bln.M.sum(axis=2), cfl.M.sum(axis=2)), diag, notes, extras)
 
 
 def _theta(world: World, theta) -> np.ndarray:

@@ -132,23 +132,3 @@ def welfare_gradient(system: OneSectorSystem, x: np.ndarray, weights: np.ndarray
     mu = sla.lu_solve(sla.lu_factor(J, check_finite=False), gx, trans=1, check_finite=False)
     _, rt = residual_vjp(system, x, mu)
     return welfare(system.b, st), gt - rt
-
-
-def warm_solve(model, tariffs: np.ndarray):
-    """The equilibrium of ``model`` (a OneSectorModel) at ``tariffs`` [exporter, importer, 1],
-    warm-started from the previous one (strategies solve long sequences of nearby problems);
-    falls back to a cold start."""
-    from tradewar.errors import ConvergenceError
-    from tradewar.models.one_sector import solve
-
-    t = np.asarray(tariffs, float)
-    t = t[:, :, 0] if t.ndim == 3 else t
-    x0 = getattr(model, "_strategy_last_x", None)
-    try:
-        sol = solve(model.baseline, t, x0=x0)
-    except ConvergenceError:
-        if x0 is None:
-            raise
-        sol = solve(model.baseline, t)
-    model._strategy_last_x = sol.x
-    return sol

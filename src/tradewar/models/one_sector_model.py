@@ -10,6 +10,7 @@ import pandas as pd
 
 from tradewar.errors import ConvergenceError, DataError, ParameterError
 from tradewar.models import one_sector as eq
+from tradewar.models.base import ModelBase, WelfareInterface, solve_warm
 from tradewar.outcome import Outcome, bilateral_dataset
 from tradewar.policy import Policy
 from tradewar.world import World
@@ -27,17 +28,14 @@ def _pair(field: str, value) -> tuple[float, float]:
     return pair
 
 
-class OneSectorModel:
+class OneSectorModel(WelfareInterface, ModelBase):
     """One sector, labour supply, deficits and tariff revenue (Ignatenko et al. 2025)."""
 
     name = "one_sector"
 
     def __init__(self, world: World, **parameters):
         allowed = {f.name for f in fields(eq.OneSectorParams)}
-        unknown = sorted(set(parameters) - allowed)
-        if unknown:
-            raise ParameterError(f"model.{unknown[0]}", parameters[unknown[0]],
-                                 f"unknown parameter of model 'one_sector'; known: {sorted(allowed)}")
+        self.refuse_unknown({k: v for k, v in parameters.items() if k not in allowed}, allowed)
         parameters = dict(parameters)
         for key, value in parameters.items():
             if isinstance(value, bool):  # TOML `true` would otherwise pass as the number 1
@@ -66,6 +64,10 @@ class OneSectorModel:
                 f"calibration of ν (model.nu_targets = {self.params.nu_targets}, model.nu_start = "
                 f"{self.params.nu_start}) did not converge: {exc}", exc.diagnostics) from None
 
+    @property
+    def parameters(self) -> dict:
+        return asdict(self.params)
+
     # ---------------------------------------------------------------- closed forms (A.3)
     def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:
         self._no_closed_form_io("tariffs.rate")
@@ -84,36 +86,19 @@ class OneSectorModel:
     # Government welfare is the model's welfare Ŵ (A.2); gradients by the adjoint method
     # (tradewar.models.one_sector_gradients). Tariff arrays are [exporter, importer, 1].
     @property
-    def countries(self) -> tuple[str, ...]:
-        return tuple(self.world.iso3)
-
-    @property
     def baseline_tariffs(self) -> np.ndarray:
         return np.zeros((self.world.n_countries, self.world.n_countries, 1))
 
-    def _warm_solve(self, tariffs: np.ndarray) -> eq.Solution:
-        from tradewar.models.one_sector_gradients import warm_solve
+    def _solve_from(self, tariffs: np.ndarray, start: eq.Solution | None) -> eq.Solution:
+        t = tariffs[:, :, 0] if tariffs.ndim == 3 else tariffs
+        return eq.solve(self.baseline, t, x0=None if start is None else start.x)
 
-        return warm_solve(self, tariffs)
+    def _welfare_at(self, sol: eq.Solution) -> np.ndarray:
+        return sol.welfare
 
-    def government_welfare(self, tariffs: np.ndarray) -> np.ndarray:
-        """Ŵ [country] at ``tariffs`` [exporter, importer, 1] (one equilibrium solve)."""
-        return self._warm_solve(tariffs).welfare
-
-    def government_welfare_gradient(self, tariffs: np.ndarray, country: int) -> tuple[np.ndarray, np.ndarray]:
-        """(Ŵ [country], dŴ_country/dt [exporter, importer, 1]): one solve, one adjoint gradient."""
-        weights = np.zeros(self.world.n_countries)
-        weights[int(country)] = 1.0
-        return self.government_welfare_vjp(tariffs, weights)
-
-    vjp_weights_of_welfare = True      # government_welfare_vjp accepts weights as a function of Ŵ
-
-    def government_welfare_vjp(self, tariffs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(Ŵ [country], d(Σ_c ω_c Ŵ_c)/dt [exporter, importer, 1]) for country weights ω: one
-        solve and one adjoint gradient, whatever the number of countries weighted."""
+    def _welfare_vjp(self, sol: eq.Solution, weights) -> tuple[np.ndarray, np.ndarray]:
         from tradewar.models.one_sector_gradients import welfare_gradient
 
-        sol = self._warm_solve(tariffs)
         if callable(weights):                          # weights as a function of Ŵ (strategy.base)
             weights = weights(sol.welfare)
         if self.params.variant == "input_output":      # A.4: tradewar.models.one_sector_io
@@ -152,23 +137,27 @@ class OneSectorModel:
             before = ref.state.Xp
         else:
             sol = self.equilibrium(policy)
-            table = _metrics(b, sol)
-            table[list(_levels(b, sol))] = _levels(b, sol)
+            table = _countries(b, sol)
             before = b.X
         codes = list(self.world.iso3)
         table.index = pd.Index(codes, name="iso3")
-        if self.params.variant == "input_output":   # A.4: averages weighted by GDP (Y^data)
-            weights = pd.Series(b.Y_data, index=table.index, name="GDP")
-        else:
-            weights = pd.Series(b.E, index=table.index, name="baseline expenditure")
-        world = _world(b, sol)
-        world["welfare"] = float((table["welfare"] * weights).sum() / weights.sum())
-        return Outcome(
-            scenario=scenario, model=self.name, parameters=asdict(self.params), countries=table,
-            weights=weights, world=world, bilateral=bilateral_dataset(codes, before, sol.state.Xp),
-            diagnostics=sol.diagnostics, units=self.world.units, groups_def=dict(self.world.groups),
-            notes=notes, actors=tuple(policy.actors),
-        )
+        weights = pd.Series(self._weights(), index=table.index,
+                            name="GDP" if self.params.variant == "input_output" else "baseline expenditure")
+        return self._outcome(policy, scenario, table, weights, _world(b, sol),
+                             bilateral_dataset(codes, before, sol.state.Xp), sol.diagnostics, notes)
+
+    def _weights(self) -> np.ndarray:
+        """Weights of group averages: baseline expenditure (A.4, input-output: GDP Y^data)."""
+        return self.baseline.Y_data if self.params.variant == "input_output" else self.baseline.E
+
+    def solve_countries(self, policy: Policy, x0=None, scenario: str = ""):
+        """As :meth:`solve`'s per-country table and weights, warm-started from ``x0`` (a
+        neighbouring Monte Carlo draw's solution; cold if that fails); the solution's x."""
+        if policy.deficit_closure == "balanced_bilateral":
+            return super().solve_countries(policy, x0, scenario)
+        t = policy.tariffs[:, :, 0]
+        sol = solve_warm(lambda x: eq.solve(self.baseline, t, x0=x), x0)
+        return _countries(self.baseline, sol), np.asarray(self._weights(), float), sol.x
 
 
 def _metrics(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
@@ -191,6 +180,14 @@ def _metrics(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
             "wage": 100 * (s.w - 1),
             "tariff_revenue_pct": 100 * s.R / b.E,
         })
+
+
+def _countries(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
+    """The per-country columns: percent changes and levels."""
+    table = _metrics(b, sol)
+    levels = _levels(b, sol)
+    table[list(levels)] = levels
+    return table
 
 
 def _levels(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradewar.errors import ConvergenceError, DataError, ParameterError
-from tradewar.models.base import sector_parameter
+from tradewar.errors import DataError, ParameterError
+from tradewar.models.base import ModelBase, WelfareInterface, sector_parameter
 from tradewar.models import ossa2014 as eq
 from tradewar.models import ossa2014_gradients as grad
 from tradewar.outcome import Outcome, bilateral_dataset
@@ -47,17 +47,15 @@ NET_EXPORTS = ("zero", "baseline")
 LAMBDA_KEY = "political_economy_weights"
 
 
-class OssaModel:
+class OssaModel(WelfareInterface, ModelBase):
     """Ossa (2014): many sectors, monopolistic competition with fixed firm numbers, tariffs."""
 
     name = "ossa2014"
+    mc_headline = (*ModelBase.mc_headline, "government_welfare")
 
     def __init__(self, world: World, weights: str = "welfare", sigma: str | float = "sigma_main",
                  net_exports: str = "zero", **unknown):
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ParameterError(f"model.{key}", unknown[key], "unknown parameter of model 'ossa2014'; known: "
-                                                               "['net_exports', 'sigma', 'weights']")
+        self.refuse_unknown(unknown, ("net_exports", "sigma", "weights"))
         if weights not in WEIGHTS:
             raise ParameterError("model.weights", weights, f"must be one of {list(WEIGHTS)}")
         if net_exports not in NET_EXPORTS:
@@ -72,16 +70,6 @@ class OssaModel:
     def parameters(self) -> dict:
         return {"weights": self.weights, "sigma": self.sigma_source, "net_exports": self.net_exports}
 
-    # ---------------------------------------------------------------- closed forms
-    def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:
-        raise ParameterError("tariffs.rate", "optimal",
-                             "model 'ossa2014' has no closed-form optimal tariff (its optimal tariffs are "
-                             "sector-specific and computed numerically)")
-
-    def optimal_retaliation(self, target: str) -> float:
-        raise ParameterError("retaliation.rule", "optimal",
-                             "model 'ossa2014' has no closed-form optimal retaliation rate")
-
     # ---------------------------------------------------------------- solving
     def equilibrium(self, tariffs: np.ndarray, x0: np.ndarray | None = None) -> eq.Solution:
         """The equilibrium at ``tariffs`` [exporter, importer, sector] (NX' per ``net_exports``)."""
@@ -91,59 +79,36 @@ class OssaModel:
 
     # ---------------------------------------------------------------- welfare interface (strategies)
     @property
-    def countries(self) -> tuple[str, ...]:
-        return tuple(self.world.iso3)
-
-    @property
     def baseline_tariffs(self) -> np.ndarray:
         return np.array(self.baseline.t)
 
-    def _warm_equilibrium(self, tariffs: np.ndarray) -> tuple[eq.Solution, eq.OssaSystem]:
-        """The equilibrium at ``tariffs``, warm-started from the previous one (the strategies
-        solve long sequences of nearby problems); falls back to a cold start."""
-        x0 = getattr(self, "_last_x", None)
-        try:
-            sol = self.equilibrium(tariffs, x0=x0)
-        except ConvergenceError:
-            if x0 is None:
-                raise
-            sol = self.equilibrium(tariffs)
-        self._last_x = sol.x
-        b = self.baseline
-        return sol, eq.OssaSystem(b, sol.tp, sol.NXp)
+    def _solve_from(self, tariffs: np.ndarray, start: eq.Solution | None) -> eq.Solution:
+        return self.equilibrium(tariffs, x0=None if start is None else start.x)
 
-    def government_welfare(self, tariffs: np.ndarray) -> np.ndarray:
-        """Ĝ [country] at ``tariffs`` [exporter, importer, sector] (one equilibrium solve)."""
-        sol, _ = self._warm_equilibrium(np.asarray(tariffs, float))
+    def _system(self, sol: eq.Solution) -> eq.OssaSystem:
+        return eq.OssaSystem(self.baseline, sol.tp, sol.NXp)
+
+    def _welfare_at(self, sol: eq.Solution) -> np.ndarray:
         return eq.government_welfare(self.baseline, sol.state)
+
+    def _welfare_vjp(self, sol: eq.Solution, weights) -> tuple[np.ndarray, np.ndarray]:
+        return grad.government_welfare_vjp(self._system(sol), sol.x, weights)
 
     def government_welfare_gradient(self, tariffs: np.ndarray, country: int) -> tuple[np.ndarray, np.ndarray]:
         """(Ĝ [country], dĜ_country/dt' [exporter, importer, sector]) at ``tariffs``: one
         equilibrium solve and one adjoint gradient through it (implicit differentiation with
         the analytic Jacobian; see :mod:`tradewar.models.ossa2014_gradients`)."""
-        sol, system = self._warm_equilibrium(np.asarray(tariffs, float))
-        G = eq.government_welfare(self.baseline, sol.state)
-        return G, grad.government_welfare_gradient(system, sol.x, int(country))
-
-    vjp_weights_of_welfare = True      # government_welfare_vjp accepts weights as a function of Ĝ
-
-    def government_welfare_vjp(self, tariffs: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(Ĝ [country], d(Σ_c ω_c Ĝ_c)/dt') for country weights ω: one equilibrium solve and
-        one adjoint solve (cooperative tariffs use it for the gradients of their Lagrangian)."""
-        sol, system = self._warm_equilibrium(np.asarray(tariffs, float))
-        return grad.government_welfare_vjp(system, sol.x, weights)
+        sol = self._warm_solution(np.asarray(tariffs, float))
+        return self._welfare_at(sol), grad.government_welfare_gradient(self._system(sol), sol.x, int(country))
 
     def rebased(self, tariffs: np.ndarray) -> "OssaModel":
         """The same model with its baseline moved to the equilibrium at ``tariffs`` (the data
         replaced by those tariffs and the flows at them, B.3): Ĝ, Ŵ, wages and profits are then
         measured relative to that point."""
-        import copy
-
         t = np.asarray(tariffs, float)
         sol = self.equilibrium(t)
-        new = copy.copy(self)
+        new = self._fresh_copy()
         new.baseline = eq.calibrate(sol.state.Xp, t, self.sigma, self.lam, name=self.world.name)
-        new._last_x = None
         new.__dict__.pop("_nash_war_cache", None)
         return new
 
@@ -152,7 +117,7 @@ class OssaModel:
         E_j / (1+t'_ijs)² [exporter, importer, sector]: a diagonal preconditioner for the
         optimal-tariff problems (welfare is flat in tariffs on tiny flows)."""
         t = np.asarray(tariffs, float)
-        sol, _ = self._warm_equilibrium(t)
+        sol = self._warm_solution(t)
         b = self.baseline
         return b.sigma[None, None, :] * sol.state.Xp / b.E[None, :, None] / (1.0 + t) ** 2
 
@@ -167,8 +132,6 @@ class OssaModel:
         table = _metrics(b, sol)
         table.index = pd.Index(codes, name="iso3")
         weights = pd.Series(b.E, index=table.index, name="baseline expenditure")
-        world = _world(b, sol)
-        world["welfare"] = float((table["welfare"] * weights).sum() / weights.sum())
         st = sol.state
         cs = {"country": codes, "sector": sectors}
         extras = {
@@ -186,13 +149,9 @@ class OssaModel:
             "lambda": xr.DataArray(b.lam, dims=("country", "sector"), coords=cs, name="lambda",
                                    attrs={"definition": f"weights λ_js of government welfare ({self.weights})"}),
         }
-        return Outcome(
-            scenario=scenario, model=self.name, parameters=self.parameters, countries=table,
-            weights=weights, world=world,
-            bilateral=bilateral_dataset(codes, b.X.sum(axis=2), st.Xp.sum(axis=2)),
-            diagnostics=sol.diagnostics, units=self.world.units, groups_def=dict(self.world.groups),
-            notes=policy.notes, actors=tuple(policy.actors), extras=extras,
-        )
+        return self._outcome(policy, scenario, table, weights, _world(b, sol),
+                             bilateral_dataset(codes, b.X.sum(axis=2), st.Xp.sum(axis=2)), sol.diagnostics,
+                             extras=extras)
 
 
 def _sigma(world: World, sigma) -> np.ndarray:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from tradewar.errors import DataError, ParameterError, ScenarioError
 from tradewar.models import structural_gravity as eq
+from tradewar.models.base import ModelBase
 from tradewar.outcome import Outcome, bilateral_dataset
 from tradewar.policy import Policy
 from tradewar.trade_costs import COST_VARIABLES, baseline_cost_variables
@@ -48,17 +49,18 @@ def _ppml_of(world: World, variables):
     return _PPML[world]
 
 
-class StructuralGravityModel:
+class StructuralGravityModel(ModelBase):
     """One-sector structural gravity with multilateral resistances and factory-gate prices."""
 
     name = "structural_gravity"
     takes_trade_costs = True
+    headline = ("welfare", "real_gdp", "factory_gate_price", "prices", "outward_resistance", "foreign_exports",
+                "foreign_imports")
+    headline_digits = 3
+    mc_headline = ("welfare", "prices", "real_gdp", "factory_gate_price")
 
     def __init__(self, world: World, sigma=None, reference_importer=None, cost_coefficients="ppml", **unknown):
-        if unknown:
-            key = min(unknown)
-            raise ParameterError(f"model.{key}", unknown[key], "unknown parameter of model 'structural_gravity'; "
-                                 "known: ['cost_coefficients', 'reference_importer', 'sigma']")
+        self.refuse_unknown(unknown, ("cost_coefficients", "reference_importer", "sigma"))
         if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not (np.isfinite(sigma) and sigma > 1):
             raise ParameterError("model.sigma", sigma, "the elasticity of substitution must be a number > 1")
         if not isinstance(reference_importer, str) or reference_importer not in world.iso3:
@@ -124,6 +126,19 @@ class StructuralGravityModel:
     def solve(self, policy: Policy, scenario: str = "") -> Outcome:
         return self.report(policy, self.equilibrium(policy, scenario=scenario), scenario)
 
+    def solve_countries(self, policy: Policy, x0=None, scenario: str = ""):
+        """:meth:`solve`'s per-country table and weights, warm-started from ``x0`` (a neighbouring
+        Monte Carlo draw's solution: the resistances do not depend on σ, so a σ draw restarts at
+        the solution; :func:`~tradewar.models.structural_gravity.counterfactual` falls back to
+        continuation); the solution's x."""
+        cf = self.equilibrium(policy, x0=x0, scenario=scenario)
+        return self.countries_table(cf), self.baseline.E, cf.x
+
+    @property
+    def parameters(self) -> dict:
+        return {"sigma": self.sigma, "reference_importer": self.reference_importer,
+                **{f"cost_coefficients.{k}": v for k, v in self.coefficients.items()}}
+
     def countries_table(self, cf: eq.Counterfactual) -> pd.DataFrame:
         """Per-country percent changes of a solved counterfactual ``cf``."""
         X0, X1 = self.baseline.fitted_trade, cf.trade
@@ -146,21 +161,12 @@ class StructuralGravityModel:
         codes = list(self.world.iso3)
         table = self.countries_table(cf)
         weights = pd.Series(b.E, index=table.index, name="baseline expenditure")
-        world = pd.Series({
-            "welfare": float((table["welfare"] * weights).sum() / weights.sum()),
-            "foreign_trade": float(pct(X1[off].sum() / X0[off].sum())),
-        })
+        world = {"welfare": np.nan,                      # the weighted mean of table["welfare"] (_outcome)
+                 "foreign_trade": float(pct(X1[off].sum() / X0[off].sum()))}
         observed = np.asarray(self.world.flows[:, :, 0])
         notes = tuple(policy.notes) + (
             f"σ = {self.sigma:g}, reference importer {self.reference_importer} (P = 1); cost coefficients "
             + ", ".join(f"{k} {v:+.7g}" for k, v in self.coefficients.items())
             + (" (PPML, exporter and importer fixed effects)" if self.ppml is not None else ""),)
-        return Outcome(
-            scenario=scenario, model=self.name,
-            parameters={"sigma": self.sigma, "reference_importer": self.reference_importer, **{
-                f"cost_coefficients.{k}": v for k, v in self.coefficients.items()}},
-            countries=table, weights=weights, world=world,
-            bilateral=bilateral_dataset(codes, observed, observed * (X1 / X0)),
-            diagnostics=cf.diagnostics, units=self.world.units, groups_def=dict(self.world.groups),
-            notes=notes, actors=tuple(policy.actors),
-        )
+        return self._outcome(policy, scenario, table, weights, world,
+                             bilateral_dataset(codes, observed, observed * (X1 / X0)), cf.diagnostics, notes)

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from contextlib import asynccontextmanager
+from datetime import date as Date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tradewar.errors import TradewarError
 from tradewar.outcome import json_number
+from tradewar.service.dates import article_date
 from tradewar.service.jobs import TERMINAL, JobManager, JobNotFound
 from tradewar.service.openapi_bodies import document_bodies
 from tradewar.store import RunStore, StoreUnavailable, open_store
@@ -261,17 +263,9 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
                            "published": json_number(c.published), "matches": c.matches} for c in cells]}
 
     @app.post("/news/read")
-    async def news_read(request: Request, date: str | None = Query(default=None, description="YYYY-MM-DD")) -> dict:
-        from datetime import date as Date
-
+    async def news_read(request: Request, on: Date | None = Depends(article_date)) -> dict:
         from tradewar.news.reader import read
 
-        on = None
-        if date is not None:
-            try:
-                on = Date.fromisoformat(date)
-            except ValueError:
-                return _error(422, "date", f"not a date (YYYY-MM-DD): {date!r}")
         text = await body_text(request)
         report = await run_in_threadpool(lambda: read(text=text, on=on, data=data, source="<request>"))
         return _plain(report.as_dict())

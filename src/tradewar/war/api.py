@@ -23,7 +23,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from tradewar.errors import TradewarError
+from tradewar.errors import ParameterError, TradewarError
 from tradewar.war.concordance import SYSTEMS, map_codes
 from tradewar.war.schedules import DIRECTIONS, END, START, ProductSchedule, schedules, to_date
 
@@ -39,7 +39,7 @@ def resolve_date(date) -> pd.Timestamp:
         date = date.strip() + "-15"
     d = to_date(date)
     if not (START <= d <= END):
-        raise TradewarError(f"date {d.date()}: outside the war's data, {START.date()}..{END.date()}")
+        raise ParameterError("date", date, f"outside the war's data, {START.date()}..{END.date()}")
     return d
 
 
@@ -136,8 +136,8 @@ def events(start=None, end=None, data=None) -> pd.DataFrame:
     from tradewar.data.registry import load_event_dataset
 
     tl = load_event_dataset("us_china_2018_2020", data)["timeline"]
-    lo = to_date(start) if start is not None else tl["date"].min()
-    hi = to_date(end) if end is not None else tl["date"].max()
+    lo = to_date(start, "start") if start is not None else tl["date"].min()
+    hi = to_date(end, "end") if end is not None else tl["date"].max()
     return tl[(tl["date"] >= lo) & (tl["date"] <= hi)].reset_index(drop=True)
 
 

@@ -52,7 +52,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from tradewar.errors import TradewarError
+from tradewar.errors import ParameterError
 
 #: Section 301 list of each chapter-99 heading (USITC China Tariffs table).
 HEADING_LIST = {"9903.88.01": "List 1", "9903.88.02": "List 2", "9903.88.03": "List 3",
@@ -123,13 +123,14 @@ class ProductSchedule:
         return float(self.at(date).to_numpy() @ w / w.sum())
 
 
-def to_date(date) -> pd.Timestamp:
+def to_date(date, field: str = "date") -> pd.Timestamp:
+    """``date`` as a day; not a date: a :class:`ParameterError` naming ``field``."""
     try:
         d = pd.Timestamp(date)
     except (ValueError, TypeError):
-        raise TradewarError(f"date {date!r}: not a date (use YYYY-MM-DD)") from None
+        d = pd.NaT
     if d is pd.NaT or pd.isna(d):
-        raise TradewarError(f"date {date!r}: not a date (use YYYY-MM-DD)")
+        raise ParameterError(field, date, "not a date (use YYYY-MM-DD)")
     return d.normalize()
 
 

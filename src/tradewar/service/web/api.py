@@ -5,22 +5,15 @@ US–China war timeline (rates, events, model outcomes by date) and an article's
 from __future__ import annotations
 
 import json
-from datetime import date as Date
 import threading
+from datetime import date as Date
 from functools import lru_cache
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from tradewar.errors import TradewarError
-
-
-
-class WebInputError(TradewarError):
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
+from tradewar.service.dates import article_date
 
 
 def _root(data):
@@ -132,31 +125,19 @@ def router(data=None) -> APIRouter:
         from tradewar.war.scenarios import scenario_at, scenario_toml
 
         def build():
-            try:
-                sc = scenario_at(date, world, data=data)
-            except TradewarError as exc:
-                if getattr(exc, "field", None):
-                    raise
-                raise WebInputError("date", str(exc)) from None   # unreadable or outside the war
+            sc = scenario_at(date, world, data=data)   # a bad date: ParameterError naming `date`
             return {"name": sc.name, "toml": scenario_toml(sc)}
 
         return await run_in_threadpool(build)
 
     @r.post("/news/scenario", tags=["web"])
-    async def news_scenario(request: Request, date: str | None = Query(default=None, description="YYYY-MM-DD"),
-                            threats: bool = False,
+    async def news_scenario(request: Request, on: Date | None = Depends(article_date), threats: bool = False,
                             basis: Literal["article", "data"] = "article") -> dict:
         """An article's tariff measures as a scenario (TOML) on ``ignatenko2025``, not run."""
         from tradewar.news.reader import read
         from tradewar.news.simulate import scenario
         from tradewar.war.scenarios import scenario_toml
 
-        on = None
-        if date is not None:
-            try:
-                on = Date.fromisoformat(date)
-            except ValueError:
-                raise WebInputError("date", f"not a date (YYYY-MM-DD): {date!r}") from None
         text = await request.app.state.body_text(request)     # bounded while streaming, UTF-8
 
         def build():

@@ -1,5 +1,8 @@
 """Routes of the web app: the pages, their static files, plotly.js and the world shapes.
 
+Every page is ``templates/page.html`` (the one ``<head>``) around its own ``<main>``, built once
+when the app is created.
+
 Pages carry a Content-Security-Policy that allows only this server (``'self'``): a page that
 tried to reach a CDN would be refused by the browser, as a cross-origin page is refused by the
 API (no CORS headers). The large assets (plotly.js, 4.8 MB; the shapes, 0.9 MB) are sent gzipped
@@ -11,6 +14,7 @@ import gzip
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from string import Template
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,9 +26,14 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "form-action 'self'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
-#: page path -> HTML file in static/
-PAGES = {"/": "index.html", "/ui/war": "war.html", "/ui/article": "article.html", "/ui/runs": "runs.html",
-         "/ui/run": "run.html", "/ui/compare": "compare.html"}
+TEMPLATES = Path(str(resources.files("tradewar.service.web") / "templates"))
+#: page path -> (name: its ``<main>`` in templates/NAME.html and its script static/NAME.js, title,
+#: whether it draws results: plotly.js and results.js)
+PAGES = {"/": ("builder", "scenario builder", True), "/ui/war": ("war", "US–China trade war timeline", True),
+         "/ui/article": ("article", "read an article", True), "/ui/runs": ("runs", "runs", False),
+         "/ui/run": ("run", "run", True), "/ui/compare": ("compare", "compare runs", True)}
+#: every page loads common.js (the shared helpers); a page that draws results, these three
+CHART_SCRIPTS = ("/vendor/plotly.min.js", "/static/common.js", "/static/results.js")
 
 
 def plotly_js() -> Path:
@@ -74,11 +83,23 @@ def _asset_route(path: str):
     return asset
 
 
-def _page(filename: str):
-    def page() -> HTMLResponse:
-        return HTMLResponse((STATIC / filename).read_text(encoding="utf-8"), headers=SECURITY_HEADERS)
+def render_pages() -> dict[str, bytes]:
+    """Every page: the shared ``templates/page.html`` around its ``<main>``, with its title and scripts."""
+    shell = Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
+    out = {}
+    for path, (name, title, charts) in PAGES.items():
+        scripts = [*(CHART_SCRIPTS if charts else ("/static/common.js",)), f"/static/{name}.js"]
+        out[path] = shell.substitute(
+            title=title, main=(TEMPLATES / f"{name}.html").read_text(encoding="utf-8").rstrip("\n"),
+            scripts="\n".join(f'<script src="{src}" defer></script>' for src in scripts)).encode("utf-8")
+    return out
 
-    page.__name__ = f"page_{filename.split('.')[0]}"
+
+def _page(name: str, html: bytes):
+    def page() -> HTMLResponse:
+        return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+    page.__name__ = f"page_{name}"
     return page
 
 
@@ -86,8 +107,8 @@ def mount(app: FastAPI, data=None, token_required: bool = False) -> None:
     """Add the pages, static files and the web app's API endpoints to ``app``."""
     from tradewar.service.web.api import router
 
-    for path, filename in PAGES.items():
-        app.add_api_route(path, _page(filename), methods=["GET", "HEAD"], include_in_schema=False,
+    for path, html in render_pages().items():     # read once, here
+        app.add_api_route(path, _page(PAGES[path][0], html), methods=["GET", "HEAD"], include_in_schema=False,
                           response_class=HTMLResponse)
     for path in ASSETS:
         app.add_api_route(path, _asset_route(path), methods=["GET"], include_in_schema=False)

@@ -1,8 +1,6 @@
 // tradewar web app: an article -> events, figures and their verdicts -> "simulate this".
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
 function verdict(check) {
   if (!check) return "";
   return TW.el("span", { class: `badge verdict verdict-${check.verdict}`, title: (check.rows || []).join("\n") }, check.verdict);
@@ -78,5 +76,5 @@ document.addEventListener("DOMContentLoaded", () => {
   $("read").addEventListener("click", read);
   $("simulate").addEventListener("click", simulate);
   $("run").addEventListener("click", run);
-  $("open-builder").addEventListener("click", () => { sessionStorage.setItem("tradewar-scenario", $("toml").value); location.href = "/"; });
+  $("open-builder").addEventListener("click", () => TW.openInBuilder($("toml").value));
 });

@@ -3,7 +3,6 @@
 "use strict";
 
 const B = { world: null, edited: false, job: null };
-const $ = (id) => document.getElementById(id);
 const DEFAULT_MODEL = { ossa2014: "ossa2014", cp2015: "cp2015" };
 
 function tomlString(s) { return JSON.stringify(String(s)); }
@@ -286,18 +285,14 @@ async function init() {
       $("toml-state").textContent = `${sc.name} from the library (edit it, then run; the form is not changed)`;
     } catch (err) { TW.message($("message"), err.message); }
   });
-  // a scenario handed over by another page ("open in builder")
-  const handed = sessionStorage.getItem("tradewar-scenario");
-  if (handed) {
-    sessionStorage.removeItem("tradewar-scenario");
-    $("toml").value = handed; B.edited = true;
+  // a scenario handed over by another page ("open in the builder"), with a Monte Carlo run's {draws, seed}
+  const handed = TW.takeHanded();
+  if (handed.toml) {
+    $("toml").value = handed.toml; B.edited = true;
     $("toml-state").textContent = "loaded from another page (edit, then run)";
   }
-  const mc = sessionStorage.getItem("tradewar-draws");   // {draws, seed} of a Monte Carlo run handed over
-  if (mc) {
-    sessionStorage.removeItem("tradewar-draws");
-    const { draws, seed } = JSON.parse(mc);
-    $("draws").value = draws; $("seed").value = seed;
+  if (handed.monteCarlo) {
+    $("draws").value = handed.monteCarlo.draws; $("seed").value = handed.monteCarlo.seed;
   }
 }
 

@@ -1,7 +1,9 @@
-// tradewar web app: shared helpers (API calls with the token, DOM building, jobs, formatting).
+// tradewar web app: shared helpers of every page (API calls with the token, DOM building, jobs,
+// formatting, handing a scenario to the builder).
 "use strict";
 
 const TW = window.TW = {};
+const $ = (id) => document.getElementById(id);     // the page scripts' element lookup
 
 TW.token = () => sessionStorage.getItem("tradewar-token") || "";
 
@@ -56,6 +58,22 @@ TW.message = function (node, text, kind = "error") {
 };
 
 TW.param = (name) => new URLSearchParams(location.search).get(name);
+
+// "open in the builder": hand a scenario's TOML (and a Monte Carlo run's {draws, seed}) to the builder page
+TW.openInBuilder = function (toml, monteCarlo = null) {
+  sessionStorage.setItem("tradewar-scenario", toml);
+  if (monteCarlo) sessionStorage.setItem("tradewar-draws", JSON.stringify(monteCarlo));
+  location.href = "/";
+};
+
+// the builder's side, once: {toml, monteCarlo} handed over by another page (null where none was)
+TW.takeHanded = function () {
+  const toml = sessionStorage.getItem("tradewar-scenario");
+  const mc = sessionStorage.getItem("tradewar-draws");
+  sessionStorage.removeItem("tradewar-scenario");
+  sessionStorage.removeItem("tradewar-draws");
+  return { toml, monteCarlo: mc ? JSON.parse(mc) : null };
+};
 
 // Run a scenario (TOML text) as a job; onEvent(event, fraction, jobId) per streamed event; query:
 // {draws, seed} for a Monte Carlo (progress events then carry done/total).

@@ -1,8 +1,6 @@
 // tradewar web app: two stored runs side by side (?a=...&b=...), differences b − a.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
 document.addEventListener("DOMContentLoaded", async () => {
   try {
     const q = new URLSearchParams({ a: TW.param("a") || "", b: TW.param("b") || "" });
@@ -12,9 +10,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       TW.el("a", { href: `/ui/run?id=${cmp.b}` }, cmp.scenario_b), ` (${cmp.b.slice(0, 12)})` +
       (cmp.only_in_a.length || cmp.only_in_b.length ? `  ·  only in a: ${cmp.only_in_a.length}, only in b: ${cmp.only_in_b.length}` : ""));
     const codes = Object.keys(cmp.countries);
-    const present = new Set();
-    codes.forEach((c) => Object.keys(cmp.countries[c]).forEach((m) => present.add(m)));
-    const metrics = Object.keys(TW.METRICS).filter((m) => present.has(m)).concat([...present].filter((m) => !TW.METRICS[m]).sort());
+    const metrics = TW.orderMetrics(codes.flatMap((c) => Object.keys(cmp.countries[c])));
     $("metric").replaceChildren(...metrics.map((m) => TW.el("option", { value: m }, TW.METRICS[m] || m)));
     const names = {};
     codes.forEach((c) => { names[c] = TW.countryName(geo, c); });

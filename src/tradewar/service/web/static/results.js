@@ -11,6 +11,11 @@ TW.METRICS = {
   government_welfare: "Δ government welfare %", profits: "Δ profits %", terms_of_trade: "terms of trade %",
   median_tariff: "median tariff %",
 };
+// metric names in display order: those of TW.METRICS in its order, then the others alphabetically
+TW.orderMetrics = (names) => {
+  const present = new Set(names);
+  return Object.keys(TW.METRICS).filter((m) => present.has(m)).concat([...present].filter((m) => !TW.METRICS[m]).sort());
+};
 // regions of multi-country datasets drawn on the map (Ossa 2014: EU-27 of 2007; ROW: the rest)
 TW.REGIONS = {
   EU: ["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC", "HUN", "IRL", "ITA",
@@ -124,9 +129,7 @@ function countryRows(countries) {
 }
 
 function metricsOf(rows) {
-  const present = new Set();
-  rows.forEach((r) => Object.entries(r).forEach(([k, v]) => { if (k !== "code" && typeof v === "number") present.add(k); }));
-  return Object.keys(TW.METRICS).filter((k) => present.has(k)).concat([...present].filter((k) => !TW.METRICS[k]).sort());
+  return TW.orderMetrics(rows.flatMap((r) => Object.entries(r).filter(([k, v]) => k !== "code" && typeof v === "number").map(([k]) => k)));
 }
 
 // a Monte Carlo run's line under the title: draws, seed, the drawn parameters, failures

@@ -1,8 +1,6 @@
 // tradewar web app: run history — list, open, delete, pick two to compare.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
 // the ticked runs, oldest first (a = the older run, b = the newer)
 function selected() {
   return [...document.querySelectorAll("input.pick:checked")].sort((x, y) => x.dataset.created.localeCompare(y.dataset.created))

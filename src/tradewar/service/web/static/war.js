@@ -1,7 +1,6 @@
 // tradewar web app: the US–China war timeline — rates over time, events, the model by date.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 const STEP_LINE = { shape: "hv", width: 2 };
 
 function ratesChart(data) {
@@ -61,9 +60,7 @@ async function load() {
 async function openInBuilder() {
   try {
     const q = new URLSearchParams({ date: $("date").value, world: $("world").value });
-    const sc = await TW.api("/war/scenario?" + q);
-    sessionStorage.setItem("tradewar-scenario", sc.toml);
-    location.href = "/";
+    TW.openInBuilder((await TW.api("/war/scenario?" + q)).toml);
   } catch (e) { TW.message($("message"), e.message); }
 }
 
