@@ -121,6 +121,27 @@ def test_icio_rows_are_checked_against_the_header_in_one_pass(tmp_path):
         aggregate_icio(path)
 
 
+def test_icio_repeated_columns_unknown_total_rows_and_blank_lines(tmp_path):
+    """A repeated column (final demand too) would be counted twice, an unlabelled row or a second
+    VA would be dropped: errors naming them; a bad cell after a blank line is still located."""
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.__setitem__(0, lines[0].replace("USA_HFCE", "AUS_HFCE", 1)))
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:column AUS_HFCE.*appears twice in the header"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.insert(-1, "FOO" + lines[-1][3:]))
+    with pytest.raises(DataError, match=r"line 14.*row 'FOO' is neither <country>_<industry> nor one of the total rows"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path)
+    _edit_lines(path, lambda lines: lines.insert(-1, lines[-2]))  # VA twice
+    with pytest.raises(DataError, match=r"line 14.*row 'VA' repeats line 13"):
+        aggregate_icio(path)
+    path, _, _ = write_icio(tmp_path, bad="n/a")
+    _edit_lines(path, lambda lines: lines.insert(2, ""))
+    with pytest.raises(DataError, match=r"ICIO2023_2019.csv:line 5:column CN1_C10T12.*not a number: 'n/a'"):
+        aggregate_icio(path)
+
+
 def test_icio_quoted_csv_and_rows_in_any_order_give_the_same_aggregate(tmp_path):
     path, z, extra = write_icio(tmp_path)
     whole, va = aggregate_icio(path, keep=["USA", "CHN"], rest="ROW")

@@ -161,3 +161,37 @@ def test_welfare_interface_warm_starts_and_rebases_cold(ossa):
     Gv, gv = ossa.government_welfare_vjp(t, np.eye(ossa.world.n_countries)[0])
     np.testing.assert_allclose(gv, g, rtol=1e-8, atol=1e-14)
     assert ossa.rebased(t)._last is None and ossa._last is not None
+
+
+def test_closed_form_refusal_points_to_strategies_only_where_they_work(ossa, gravity):
+    with pytest.raises(ParameterError, match=r"use a \[\[strategy\]\] of kind 'optimal'"):
+        ossa.optimal_tariff(ossa.world.iso3[0])
+    with pytest.raises(ParameterError) as info:
+        gravity[2].optimal_tariff(gravity[2].world.iso3[0])
+    assert "strategy" not in str(info.value)
+
+
+def test_each_strategy_run_has_its_own_warm_start_and_shares_the_wars(ossa):
+    """Runs of a cached model (also concurrent ones in the service) never start from each
+    other's equilibria; the Nash wars they solve are shared, but not with a re-based model,
+    whose welfare is measured from another point."""
+    from tradewar.scenario import Scenario
+    from tradewar.strategy.apply import resolve_strategies
+
+    t = np.array(ossa.baseline_tariffs)
+    t[1:, 0, :] += 0.1
+    ossa.government_welfare(t)
+    before = ossa._last
+    run = ossa.for_run()
+    assert run._last is None and run.nash_wars() is ossa.nash_wars()
+    run.nash_wars()["a war"] = "solved"
+    run.government_welfare(t + 0.05)
+    assert ossa._last is before and run._last is not before
+    rebased = run.rebased(t)
+    assert rebased._last is None and "a war" not in rebased.nash_wars() and ossa.nash_wars()["a war"] == "solved"
+
+    scenario = Scenario.from_dict({"name": "own", "dataset": "toy", "model": {"name": "ossa2014", "sigma": 4.0},
+                                   "strategy": [{"kind": "optimal", "country": ossa.world.iso3[0]}]})
+    policy, used = resolve_strategies(scenario, ossa, Policy(world=ossa.world, tariffs=np.array(ossa.baseline_tariffs)))
+    assert used is not ossa and ossa._last is before
+    assert policy.tariffs[1:, 0, :].min() > ossa.baseline_tariffs[1:, 0, :].min()   # it did set tariffs

@@ -207,8 +207,7 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
                 name = str(exc.field).removeprefix("model.")
                 if name not in p:
                     raise
-                problem = exc.problem if isinstance(exc, ScenarioError) else str(exc).split(": ", 1)[-1]
-                raise ParameterError(f"uncertainty.{name}", p[name], problem.split(" (got ")[0]) from None
+                raise ParameterError(f"uncertainty.{name}", p[name], exc.problem.split(" (got ")[0]) from None
             policy = resolve(scenario, model.world, model)
             if scenario.strategy:        # as tradewar.run.run: strategies, then purchase commitments
                 from tradewar.strategy.apply import resolve_strategies

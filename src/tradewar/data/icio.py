@@ -35,6 +35,8 @@ from tradewar.errors import DataError
 
 SPLIT = {"CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}
 FINAL = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR", "NONRES", "FD")
+#: The total rows below the industry rows: taxes less subsidies, value added, output.
+TOTALS = ("TLS", "VA", "OUT")
 
 
 def _country(code: str, overrides: Mapping[str, str]) -> str | None:
@@ -54,6 +56,8 @@ def _locate(dataset: str, path: Path, header: list[str], exc: Exception) -> Data
         rows = csv.reader(fh)
         next(rows)
         for line, row in enumerate(rows, start=2):
+            if not row:              # a blank line (pyarrow skips it too)
+                continue
             if len(row) != len(header):
                 return DataError(dataset, f"{path.name}:line {line}", f"{len(row)} fields where the header has {len(header)}")
             for k in wanted:
@@ -98,13 +102,14 @@ def aggregate_icio(path: str | Path, *, keep: Sequence[str] | None = None, rest:
     # the header's industry columns name the selling rows: one row each, in any order
     seller: dict[str, int] = {}
     first_column: dict[str, str] = {}  # buyer country code as written -> its first column
+    seen: set[str] = set()
     for _, c in cols:
-        first_column.setdefault(c.partition("_")[0].upper(), c)
-        if c.partition("_")[2] in FINAL:
-            continue
-        if c in seller:
+        if c in seen:                # a repeated column would be counted twice
             raise DataError(dataset, f"{path.name}:column {c}", "appears twice in the header")
-        seller[c] = len(seller)
+        seen.add(c)
+        first_column.setdefault(c.partition("_")[0].upper(), c)
+        if c.partition("_")[2] not in FINAL:
+            seller[c] = len(seller)
     if not seller:
         raise DataError(dataset, f"{path.name}:line 1", "no <country>_<industry> columns (an ICIO table is a CSV with "
                                                         "labelled rows and columns)")
@@ -135,7 +140,7 @@ def aggregate_icio(path: str | Path, *, keep: Sequence[str] | None = None, rest:
     line_of = np.zeros(len(seller), dtype=np.int64)   # the line of each seller's row (0: none yet)
     order: list[int] = []                              # seller rows in file order
     sellers: list[tuple[str, str]] = []                # their (country, industry), in that order
-    other: dict[str, int] = {}                         # TLS, VA, OUT …: label -> line
+    other: dict[str, int] = {}                         # TLS, VA, OUT: label -> line
     va_values = None
     negative = 0
     line = 2
@@ -158,7 +163,13 @@ def aggregate_icio(path: str | Path, *, keep: Sequence[str] | None = None, rest:
             rows = np.full(b, -1)
             for r, label in enumerate(labels):
                 if "_" not in label:
-                    other.setdefault(label, line + r)
+                    if label not in TOTALS:
+                        raise DataError(dataset, f"{path.name}:line {line + r}", f"row {label!r} is neither "
+                                        f"<country>_<industry> nor one of the total rows {list(TOTALS)}")
+                    if label in other:
+                        raise DataError(dataset, f"{path.name}:line {line + r}",
+                                        f"row {label!r} repeats line {other[label]}")
+                    other[label] = line + r
                     continue
                 sellers.append((country(label, "row", f"line {line + r}"), label.partition("_")[2]))
                 k = seller.get(label)

@@ -53,8 +53,8 @@ class ModelBase:
 
     # ---------------------------------------------------------------- closed forms
     def optimal_tariff(self, country: str, denominator: str = "expenditure") -> float:
-        raise ParameterError("tariffs.rate", "optimal", f"model {self.name!r} has no closed-form optimal tariff "
-                                                        "(use a [[strategy]] of kind 'optimal')")
+        hint = " (use a [[strategy]] of kind 'optimal')" if isinstance(self, WelfareInterface) else ""
+        raise ParameterError("tariffs.rate", "optimal", f"model {self.name!r} has no closed-form optimal tariff{hint}")
 
     def optimal_retaliation(self, target: str) -> float:
         raise ParameterError("retaliation.rule", "optimal",
@@ -96,7 +96,7 @@ def solve_warm(solve: Callable, start):
 class WelfareInterface:
     """The welfare interface of :mod:`tradewar.strategy.base` for a model that supplies
     ``_solve_from(tariffs, start)`` (the equilibrium at ``tariffs`` from a previous solution, or
-    from its baseline when ``start`` is None), ``_welfare_at(solution)`` (Ĝ per country) and
+    from the model's own starting point when ``start`` is None), ``_welfare_at(solution)`` (Ĝ per country) and
     ``_welfare_vjp(solution, weights)`` ((Ĝ, d(Σ_c ω_c Ĝ_c)/d tariffs), one adjoint solve; ω may
     be a function of Ĝ). Strategies solve long sequences of nearby problems: each solve starts
     from the previous one."""
@@ -109,8 +109,9 @@ class WelfareInterface:
         return tuple(self.world.iso3)
 
     def _warm_solution(self, tariffs: np.ndarray):
-        self._last = solve_warm(lambda start: self._solve_from(tariffs, start), self._last)
-        return self._last
+        solution = solve_warm(lambda start: self._solve_from(tariffs, start), self._last)
+        self._last = solution
+        return solution
 
     def government_welfare(self, tariffs: np.ndarray) -> np.ndarray:
         """Ĝ [country] at ``tariffs`` [exporter, importer, sector] (one equilibrium solve)."""
@@ -127,10 +128,25 @@ class WelfareInterface:
         weights[int(country)] = 1.0
         return self.government_welfare_vjp(tariffs, weights)
 
-    def _fresh_copy(self):
-        """A shallow copy without the warm start (for ``rebased`` models)."""
+    def nash_wars(self) -> dict:
+        """The Nash wars solved on this model (see :mod:`tradewar.strategy.apply`), by key."""
+        return self.__dict__.setdefault("_nash_war_cache", {})
+
+    def for_run(self):
+        """A copy for one run of strategies: its own warm start (runs of a cached model, also
+        concurrent ones, never start from each other's equilibria) and the Nash wars shared
+        with this model (a war is a function of its key and the model's baseline)."""
         new = copy.copy(self)
         new._last = None
+        new._nash_war_cache = self.nash_wars()
+        return new
+
+    def _fresh_copy(self):
+        """A copy without the warm start and without the Nash wars (for ``rebased`` models,
+        whose welfare is measured from another point)."""
+        new = copy.copy(self)
+        new._last = None
+        new.__dict__.pop("_nash_war_cache", None)
         return new
 
 

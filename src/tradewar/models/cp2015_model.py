@@ -89,7 +89,7 @@ class CPModel(WelfareInterface, ModelBase):
     # ---------------------------------------------------------------- solving
     def equilibrium(self, tariffs: np.ndarray, start: eq.Solution | None = None) -> eq.Solution:
         """The equilibrium at ``tariffs`` [exporter, importer, sector], from the solution ``start``
-        (default: the baseline equilibrium)."""
+        (default: the reference equilibrium, the baseline unless :meth:`rebased`)."""
         start = self.reference if start is None else start
         return eq.solve(self.baseline, tariffs, self.D, z0=start.z, preconditioner=start.preconditioner)
 

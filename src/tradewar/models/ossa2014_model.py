@@ -109,7 +109,6 @@ class OssaModel(WelfareInterface, ModelBase):
         sol = self.equilibrium(t)
         new = self._fresh_copy()
         new.baseline = eq.calibrate(sol.state.Xp, t, self.sigma, self.lam, name=self.world.name)
-        new.__dict__.pop("_nash_war_cache", None)
         return new
 
     def tariff_curvature(self, tariffs: np.ndarray) -> np.ndarray:

@@ -69,6 +69,7 @@ def resolve_strategies(scenario: Scenario, model, policy: Policy,
         return policy, model
     world = policy.world
     check_strategies(scenario, model, world)
+    model = model.for_run()          # its own warm starts: a run does not depend on earlier or concurrent ones
     src = scenario.source
     t = np.array(policy.tariffs, float)
     notes = list(policy.notes)
@@ -137,7 +138,7 @@ def resolve_strategies(scenario: Scenario, model, policy: Policy,
             ne = nash_tariffs(model, players, tariffs=t, start=start, check=spec.check, progress=report, **opts)
             ne.counts.add(stages)
             if spec.start == "mfn":              # the same war as a cooperative start/threat: share it
-                model.__dict__.setdefault("_nash_war_cache", {})[_war_key(spec, t_in, players, bounds)] = ne
+                model.nash_wars()[_war_key(spec, t_in, players, bounds)] = ne
             t = ne.tariffs
             last = ne.rounds[-1]
             check = "" if ne.max_deviation_gain is None else \
@@ -161,7 +162,7 @@ def _nash_war(model, spec, t: np.ndarray, players: list[str], bounds, progress, 
     MFN optimal tariffs); for MFN/uniform restrictions the Nash war of that restriction. Cached
     on the model (cooperative tables use the same war as start and threat)."""
     key = _war_key(spec, t, players, bounds)
-    cache = model.__dict__.setdefault("_nash_war_cache", {})
+    cache = model.nash_wars()
     if key in cache:
         return cache[key], False
     report = None if progress is None else (lambda rnd: progress(f"{where} nash war", rnd))

@@ -35,11 +35,12 @@ def resolve_date(date) -> pd.Timestamp:
     """``"seed"``, ``"YYYY-MM"`` (the 15th), or a date; must fall in 2018-01-01..2020-12-31."""
     if isinstance(date, str) and date.strip().lower() == "seed":
         return SEED_DATE
+    given = date
     if isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}", date.strip()):
         date = date.strip() + "-15"
     d = to_date(date)
     if not (START <= d <= END):
-        raise ParameterError("date", date, f"outside the war's data, {START.date()}..{END.date()}")
+        raise ParameterError("date", given, f"outside the war's data, {START.date()}..{END.date()}")
     return d
 
 
