@@ -115,8 +115,19 @@ _JSON = ("parameters", "outcome", "diagnostics")
 
 
 class StoreMixin:
-    """What every store does the same way on top of its own ``get`` and ``close``: compare two
+    """What every store does the same way on top of its own ``_insert_row`` (one row in
+    :data:`COLUMNS` order, in one transaction), ``get`` and ``close``: save a run, compare two
     runs, and the context-manager protocol."""
+
+    def save(self, *, scenario_name: str, scenario_toml: str, dataset: str, parameters: dict,
+             outcome: dict, diagnostics: dict, seconds: float,
+             engine_version: str | None = None) -> str:
+        """Store a run (checked in full before the transaction starts); returns its id."""
+        row = new_row(scenario_name=scenario_name, scenario_toml=scenario_toml, dataset=dataset,
+                      parameters=parameters, outcome=outcome, diagnostics=diagnostics, seconds=seconds,
+                      engine_version=engine_version)
+        self._insert_row(row)
+        return row[0]
 
     def compare(self, a: str, b: str) -> dict:
         return compare_records(self.get(a), self.get(b))

@@ -12,7 +12,6 @@ from tradewar.store.base import (
     RunRecord,
     RunSummary,
     StoreMixin,
-    new_row,
     page,
     record_from_row,
 )
@@ -54,12 +53,7 @@ class DuckDBStore(StoreMixin):
             self._con.execute(SCHEMA)
 
     # ------------------------------------------------------------------ writing
-    def save(self, *, scenario_name: str, scenario_toml: str, dataset: str, parameters: dict,
-             outcome: dict, diagnostics: dict, seconds: float,
-             engine_version: str | None = None) -> str:
-        row = new_row(scenario_name=scenario_name, scenario_toml=scenario_toml, dataset=dataset,
-                      parameters=parameters, outcome=outcome, diagnostics=diagnostics, seconds=seconds,
-                      engine_version=engine_version)
+    def _insert_row(self, row: tuple) -> None:
         with self._lock:
             self._con.execute("BEGIN TRANSACTION")
             try:
@@ -68,7 +62,6 @@ class DuckDBStore(StoreMixin):
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
-        return row[0]
 
     def delete(self, run_id: str) -> None:
         with self._lock:

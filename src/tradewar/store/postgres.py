@@ -21,7 +21,6 @@ from tradewar.store.base import (
     RunSummary,
     StoreUnavailable,
     StoreMixin,
-    new_row,
     page,
     record_from_row,
 )
@@ -131,15 +130,9 @@ class PostgresStore(StoreMixin):
             return cur.fetchone() if one else cur.fetchall()
 
     # ------------------------------------------------------------------ writing
-    def save(self, *, scenario_name: str, scenario_toml: str, dataset: str, parameters: dict,
-             outcome: dict, diagnostics: dict, seconds: float,
-             engine_version: str | None = None) -> str:
-        row = new_row(scenario_name=scenario_name, scenario_toml=scenario_toml, dataset=dataset,
-                      parameters=parameters, outcome=outcome, diagnostics=diagnostics, seconds=seconds,
-                      engine_version=engine_version)
+    def _insert_row(self, row: tuple) -> None:
         with self._connection() as con, con.transaction():
             con.execute(self._insert, row)
-        return row[0]
 
     def delete(self, run_id: str) -> None:
         if "\x00" in run_id or not self._fetch(self._delete, (run_id,)):  # PostgreSQL text has no NUL
