@@ -152,6 +152,7 @@ def test_monte_carlo_job_bad_requests_are_422(tmp_path, data):
     with TestClient(create_app(tmp_path / "r.duckdb", data)) as client:
         r = client.post("/jobs?draws=10", json=SCENARIO)
         assert r.status_code == 422 and r.json()["field"] == "uncertainty"
+        assert "no [uncertainty] table: nothing to draw" in r.json()["message"], r.text
         for bad in ("draws=0", "draws=100001", "draws=ten", "draws=5&seed=-1"):
             r = client.post(f"/jobs?{bad}", json=MC_SCENARIO)
             assert r.status_code == 422, bad

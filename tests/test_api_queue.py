@@ -33,6 +33,9 @@ def test_queued_run_waits_for_a_slot_and_full_queue_is_429(tmp_path, tiny_data):
         full = client.post("/scenarios/run", json=RUN)
         assert full.status_code == 429 and full.headers["retry-after"] == "1"
         assert "limit 1, 1 queued" in full.json()["message"]
+        rep = client.post("/replicate/ignatenko2025/1")  # the same slots, but a replication never queues
+        assert rep.status_code == 429 and rep.headers["retry-after"] == "1"
+        assert rep.json() == {"field": None, "message": "too many concurrent runs (limit 1); retry later"}
         assert client.get("/runs").status_code == 200  # reads are served while runs wait
         assert not answers
         app.state.jobs.release()

@@ -200,6 +200,18 @@ def test_article_page_shows_verdicts_and_simulates(page, server):
     assert "mode = \"add\"" in stored["scenario_toml"] and stored["dataset"] == "ignatenko2025"
     expect(page.locator("#results #map path.choroplethlocation")).to_have_count(194)
     _shot(page, "article")
+    # the builder's job runner: the bar at 100%, the job that stored the run, a link to its page
+    progress = page.locator("#progress")
+    expect(progress.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "100")
+    assert server.http.get(f"/jobs/{progress.get_attribute('data-job')}").json()["run_id"] == run_id
+    expect(page.locator("#sim-message a")).to_have_attribute("href", f"/ui/run?id={run_id}")
+    # and its error display: a scenario that does not parse is refused, the bar back at 0
+    page.fill("#toml", "this is not TOML")
+    page.click("#run")
+    expect(page.locator("#sim-message.error")).to_contain_text("422 TOML: ")
+    expect(progress.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "0")
+    expect(page.locator("#run")).to_be_enabled()
+    page.errors.remove("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
 
 
 def test_runs_page_compares_two_runs(page, server):

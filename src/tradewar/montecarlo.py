@@ -116,10 +116,11 @@ def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, n
     return _truncated_normal(mean, sd, spec.low, spec.high, p)
 
 
-def _check_request(scenario: Scenario, draws: int) -> None:
+def check_request(scenario: Scenario, draws: int) -> None:
+    """A Monte Carlo request can be drawn: the scenario has an [uncertainty] table, draws ≥ 1."""
     if not scenario.uncertainty:
         raise ScenarioError(scenario.source, "uncertainty",
-                            "no uncertainty table: nothing to draw (add e.g. a table uncertainty.trade_elasticity "
+                            "no [uncertainty] table: nothing to draw (add e.g. a table uncertainty.trade_elasticity "
                             "with dist = \"normal\", mean = 4, sd = 0.5, low = 1, high = 10)")
     if draws < 1:
         raise TradewarError(f"--draws: must be at least 1 (got {draws})")
@@ -129,7 +130,7 @@ def draw_parameters(scenario: Scenario, draws: int, seed: int | None, world=None
     """The parameter draws, one row per draw (index ``draw``), one column per uncertain parameter
     (in the order of the scenario's table); a per-sector parameter has one column per sector,
     ``name[sector]`` (needs ``world``)."""
-    _check_request(scenario, draws)
+    check_request(scenario, draws)
     rng = np.random.default_rng(seed)
     cols = {}
     for name, spec in scenario.uncertainty.items():
@@ -322,7 +323,7 @@ def run_mc(scenario, draws: int, seed: int | None = 0, client=None, *, data=None
 
     t0 = time.perf_counter()
     scenario = load_scenario(scenario)
-    _check_request(scenario, draws)
+    check_request(scenario, draws)
     if batch_size < 1:
         raise TradewarError(f"batch size must be at least 1 (got {batch_size})")
     from tradewar.policy import resolve

@@ -49,8 +49,9 @@ class _BodyError(TradewarError):
     field = "body"
 
 
-def _error(status: int, field: str | None, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"field": field, "message": message})
+def _error(status: int, field: str | None, message: str, headers: dict | None = None) -> JSONResponse:
+    """Every error response: ``{"field", "message"}``."""
+    return JSONResponse(status_code=status, content={"field": field, "message": message}, headers=headers)
 
 
 def _field_of(exc: TradewarError) -> str | None:
@@ -96,8 +97,7 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
 
     @app.exception_handler(StoreUnavailable)
     async def _store_unavailable(request: Request, exc: StoreUnavailable):
-        return JSONResponse(status_code=503, content={"field": None, "message": str(exc)},
-                            headers={"Retry-After": "5"})
+        return _error(503, None, str(exc), headers={"Retry-After": "5"})
 
     @app.exception_handler(_TooLarge)
     async def _too_large(request: Request, exc: _TooLarge):
@@ -139,8 +139,7 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
-        return JSONResponse(status_code=exc.status_code, content={"field": None, "message": exc.detail},
-                            headers=exc.headers)
+        return _error(exc.status_code, None, exc.detail, headers=exc.headers)
 
     async def scenario_from(request: Request):
         from tradewar.scenario import Scenario
@@ -162,30 +161,34 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         except RecursionError:
             raise _BodyError("body: nested too deeply to be a scenario") from None
 
-    class _Job:
-        def __enter__(self):
-            if not app.state.jobs.acquire(blocking=False):
-                raise HTTPException(status_code=429, detail=f"too many concurrent runs (limit {max_jobs}); retry later",
-                                    headers={"Retry-After": "1"})
-
-        def __exit__(self, *exc):
-            app.state.jobs.release()
-
     waiting = app.state.queue = anyio.CapacityLimiter(max(1, max_queue))  # runs waiting for a slot, on threads
 
     @asynccontextmanager
-    async def _queued_job():
-        """A run slot now, or after waiting in a queue of at most ``max_queue`` runs; 429 otherwise."""
+    async def _run_slot(queue: bool = True):
+        """A run slot now, or (``queue``) after waiting in a queue of at most ``max_queue`` runs; 429 otherwise."""
         got = app.state.jobs.acquire(blocking=False)
-        if not got and max_queue > 0 and waiting.borrowed_tokens < max_queue:
+        queue = queue and max_queue > 0
+        if not got and queue and waiting.borrowed_tokens < max_queue:
             got = await anyio.to_thread.run_sync(app.state.jobs.acquire, True, queue_timeout, limiter=waiting)
         if not got:
+            limit = f"limit {max_jobs}, {max_queue} queued" if queue else f"limit {max_jobs}"
             raise HTTPException(status_code=429, headers={"Retry-After": "1"},
-                                detail=f"too many concurrent runs (limit {max_jobs}, {max_queue} queued); retry later")
+                                detail=f"too many concurrent runs ({limit}); retry later")
         try:
             yield
         finally:
             app.state.jobs.release()
+
+    def solve_and_store(scenario, text: str, job=None, progress=None) -> tuple:
+        """Solve ``scenario`` and store it, unless ``job`` was cancelled meanwhile: (run id, seconds, outcome)."""
+        from tradewar.run import run
+
+        start = time.perf_counter()
+        outcome = run(scenario, data, progress=progress)
+        if job is not None:
+            job.check_cancelled()
+        seconds = time.perf_counter() - start
+        return save_outcome(store, scenario, outcome, seconds, scenario_toml=text), seconds, outcome
 
     # ------------------------------------------------------------------ datasets, strategies
     @app.get("/datasets")
@@ -239,25 +242,20 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         scenario, text = await scenario_from(request)
 
         def work():
-            from tradewar.run import run
-
-            start = time.perf_counter()
-            outcome = run(scenario, data)
-            seconds = time.perf_counter() - start
-            run_id = save_outcome(store, scenario, outcome, seconds, scenario_toml=text)
+            run_id, seconds, outcome = solve_and_store(scenario, text)
             return {"id": run_id, "seconds": seconds, "outcome": outcome.to_dict()}
 
-        async with _queued_job():
+        async with _run_slot():
             return await run_in_threadpool(work)
 
     # ------------------------------------------------------------------ replicate, news
     @app.post("/replicate/{paper}/{table}", dependencies=[Depends(require_token)])
-    def replicate(paper: str, table: int) -> dict:
+    async def replicate(paper: str, table: int) -> dict:
         from tradewar.replicate import replicate as compute, table_spec
 
-        table_spec(paper, table)            # an unknown paper or table is a 422 naming it, before a slot
-        with _Job():
-            cells, info = compute(paper, table, data)
+        await run_in_threadpool(table_spec, paper, table)   # an unknown paper or table: a 422 naming it, before a slot
+        async with _run_slot(queue=False):                 # long: a 429 at once rather than a wait
+            cells, info = await run_in_threadpool(compute, paper, table, data)
         return {"paper": paper, "table": table, "info": _plain(info),
                 "cells": [{"scenario": c.scenario, "row": c.row, "column": c.column, "value": json_number(c.value),
                            "published": json_number(c.published), "matches": c.matches} for c in cells]}
@@ -280,25 +278,21 @@ def create_app(store_path: str | os.PathLike | None = "runs.duckdb", data: str |
         medians and 5–95% bands are stored as the run): progress at /jobs/{id}/events, cancel with
         DELETE /jobs/{id}."""
         scenario, text = await scenario_from(request)
-        if draws is not None and not scenario.uncertainty:
-            return _error(422, "uncertainty", "draws given but the scenario has no [uncertainty] table: nothing to draw")
+        if draws is not None:
+            from tradewar.montecarlo import check_request
+
+            check_request(scenario, draws)        # no [uncertainty] table: a 422 naming it
 
         def work(job, progress):
-            from tradewar.run import run
-            from tradewar.service.jobs import JobCancelled
+            if draws is None:
+                return solve_and_store(scenario, text, job, progress)[0]
+            from tradewar.montecarlo import run_mc
+            from tradewar.service.monte_carlo import save_monte_carlo
 
             start = time.perf_counter()
-            if draws is not None:
-                from tradewar.montecarlo import run_mc
-                from tradewar.service.monte_carlo import save_monte_carlo
-
-                result = run_mc(scenario, draws, seed, data=data, batch_size=max(1, min(50, draws // 20)),
-                                progress=lambda done, total: progress("draws", _Done(done, total)))
-                return save_monte_carlo(store, scenario, result, time.perf_counter() - start, scenario_toml=text)
-            outcome = run(scenario, data, progress=progress)
-            if job.cancel_requested.is_set():
-                raise JobCancelled()
-            return save_outcome(store, scenario, outcome, time.perf_counter() - start, scenario_toml=text)
+            result = run_mc(scenario, draws, seed, data=data, batch_size=max(1, min(50, draws // 20)),
+                            progress=lambda done, total: progress("draws", _Done(done, total)))
+            return save_monte_carlo(store, scenario, result, time.perf_counter() - start, scenario_toml=text)
 
         job = jobs.submit(scenario.name, work)
         if job is None:

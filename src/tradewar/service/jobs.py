@@ -50,6 +50,11 @@ class Job:
         self.emit(state, **info)
         self.state = state
 
+    def check_cancelled(self) -> None:
+        """Raise :class:`JobCancelled` once the job is cancelled (called between its steps)."""
+        if self.cancel_requested.is_set():
+            raise JobCancelled()
+
     def events_from(self, start: int) -> list[dict]:
         with self._lock:
             return list(self.events[start:])
@@ -118,16 +123,14 @@ class JobManager:
                 if isinstance(value, (int, float)):
                     info[key] = value
             job.emit("progress", **info)
-            if job.cancel_requested.is_set():
-                raise JobCancelled()
+            job.check_cancelled()
 
         try:
             if self._slots is None:
                 job.run_id = work(job, progress)
             else:
                 with self._slots:
-                    if job.cancel_requested.is_set():
-                        raise JobCancelled()
+                    job.check_cancelled()
                     job.run_id = work(job, progress)
         except JobCancelled:
             job.finish("cancelled")

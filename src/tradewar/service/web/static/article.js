@@ -12,12 +12,17 @@ function query() {
   return q;
 }
 
+// the article's text to an article endpoint (/news/read, /news/scenario)
+function postArticle(path, q) {
+  return TW.api(`${path}?${q}`, { body: $("article").value, headers: { "Content-Type": "text/plain" } });
+}
+
 async function read() {
   const msg = $("message");
   TW.message(msg, "");
   $("simulate").disabled = true;
   try {
-    const report = await TW.api("/news/read?" + query(), { body: $("article").value, headers: { "Content-Type": "text/plain" } });
+    const report = await postArticle("/news/read", query());
     $("date-basis").textContent = `article date ${report.article_date || "unknown"}: ${report.date_basis || ""}`;
     const events = report.events.map((e) => Object.assign({}, e, {
       when: e.date ? e.date.label : "", verdict: e.check ? e.check.verdict : "", statement: e.check ? e.check.statement : "",
@@ -49,7 +54,7 @@ async function simulate() {
   const q = query();
   if ($("threats").checked) q.set("threats", "true");
   try {
-    const sc = await TW.api("/news/scenario?" + q, { body: $("article").value, headers: { "Content-Type": "text/plain" } });
+    const sc = await postArticle("/news/scenario", q);
     $("toml").value = sc.toml;
     $("plan").replaceChildren(
       TW.table([{ key: "event", label: "event" }, { key: "importer", label: "importer" }, { key: "exporter", label: "exporter" },
@@ -61,15 +66,9 @@ async function simulate() {
   } catch (e) { TW.message(msg, e.message); }
 }
 
-async function run() {
-  const msg = $("sim-message");
-  const bar = TW.progressBar($("progress"));
-  $("run").disabled = true;
-  try {
-    const runId = await TW.runJob($("toml").value, (ev, f) => bar.update(f, ev.event)).done;
-    TW.message(msg, `stored as run ${runId}`, "ok");
-    await TW.renderRun($("results"), await TW.api(`/runs/${runId}`));
-  } catch (e) { TW.message(msg, e.message); } finally { $("run").disabled = false; }
+function run() {
+  return TW.runScenario({ toml: $("toml").value, progress: $("progress"), message: $("sim-message"), button: $("run"),
+    results: $("results") });
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -2,7 +2,7 @@
 // job (or a Monte Carlo over the [uncertainty] tables: draws > 0) with a progress bar -> results.
 "use strict";
 
-const B = { world: null, edited: false, job: null };
+const B = { world: null, edited: false };
 const DEFAULT_MODEL = { ossa2014: "ossa2014", cp2015: "cp2015" };
 
 function tomlString(s) { return JSON.stringify(String(s)); }
@@ -220,40 +220,11 @@ async function validate() {
   } catch (e) { TW.message(msg, e.message); return false; }
 }
 
-async function run() {
-  const msg = $("message");
-  TW.message(msg, "");
-  $("run").disabled = true; $("cancel").disabled = false;
-  const bar = TW.progressBar($("progress"));
-  bar.update(0.02, "submitting…");
-  let rounds = 0, drawn = "";
-  delete $("progress").dataset.done; delete $("progress").dataset.total;   // of an earlier Monte Carlo
+// a Monte Carlo when draws > 0
+function run() {
   const draws = parseInt($("draws").value, 10) || 0;
-  const query = draws > 0 ? { draws, seed: $("seed").value.trim() || "0" } : null;   // a Monte Carlo
-  try {
-    B.job = TW.runJob($("toml").value, (ev, fraction, jobId) => {
-      if (ev.event === "progress") rounds += 1;
-      Object.assign($("progress").dataset, { job: jobId, rounds, state: ev.event });
-      if (ev.total !== undefined) {
-        Object.assign($("progress").dataset, { done: ev.done, total: ev.total });
-        drawn = `${ev.done}/${ev.total} draws`;
-      }
-      let label = ev.event;
-      if (ev.event === "progress") label = ev.total !== undefined ? drawn : `${ev.label} round ${ev.round ?? ""} (max change ${TW.fmt(ev.max_change, 4)})`;
-      else if (drawn) label = `${ev.event} (${drawn})`;
-      bar.update(fraction, label);
-    }, query);
-    const runId = await B.job.done;
-    const record = await TW.api(`/runs/${runId}`);
-    TW.message(msg, `stored as run ${runId} — `, "ok");
-    msg.append(TW.el("a", { href: `/ui/run?id=${runId}` }, "its permanent page"));
-    await TW.renderRun($("results"), record);
-  } catch (e) {
-    bar.update(0, "");
-    TW.message(msg, e.message);
-  } finally {
-    $("run").disabled = false; $("cancel").disabled = true; B.job = null;
-  }
+  return TW.runScenario({ toml: $("toml").value, query: draws > 0 ? { draws, seed: $("seed").value.trim() || "0" } : null,
+    progress: $("progress"), message: $("message"), button: $("run"), cancel: $("cancel"), results: $("results") });
 }
 
 async function init() {
@@ -274,7 +245,6 @@ async function init() {
   $("toml").addEventListener("input", () => { B.edited = true; $("toml-state").textContent = "edited by hand (the form no longer overwrites it)"; });
   $("validate").addEventListener("click", validate);
   $("run").addEventListener("click", run);
-  $("cancel").addEventListener("click", () => B.job && B.job.cancel());
   const library = await TW.api("/scenarios/library");
   $("library").append(...library.map((x) => TW.el("option", { value: x.name, title: x.title }, `${x.name} — ${x.title}`.slice(0, 90))));
   $("library").addEventListener("change", async (e) => {
@@ -296,4 +266,4 @@ async function init() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => init().catch((e) => TW.message($("message"), e.message)));
+TW.ready(init);

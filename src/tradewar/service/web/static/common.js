@@ -59,6 +59,9 @@ TW.message = function (node, text, kind = "error") {
 
 TW.param = (name) => new URLSearchParams(location.search).get(name);
 
+// a page's async start() once the DOM is ready; its error in the page's #message
+TW.ready = (start) => document.addEventListener("DOMContentLoaded", () => start().catch((e) => TW.message($("message"), e.message)));
+
 // "open in the builder": hand a scenario's TOML (and a Monte Carlo run's {draws, seed}) to the builder page
 TW.openInBuilder = function (toml, monteCarlo = null) {
   sessionStorage.setItem("tradewar-scenario", toml);
@@ -75,9 +78,9 @@ TW.takeHanded = function () {
   return { toml, monteCarlo: mc ? JSON.parse(mc) : null };
 };
 
-// Run a scenario (TOML text) as a job; onEvent(event, fraction, jobId) per streamed event; query:
-// {draws, seed} for a Monte Carlo (progress events then carry done/total).
-// Returns {done: Promise<run id>, cancel()}.
+// Run a scenario (TOML text) as a job; onEvent(event, fraction, jobId, rounds) per streamed event
+// (rounds: progress events so far); query: {draws, seed} for a Monte Carlo (progress events then
+// carry done/total). Returns {done: Promise<run id>, cancel()}.
 TW.runJob = function (toml, onEvent, query = null) {
   let jobId = null, source = null, cancelled = false;
   const done = (async () => {
@@ -94,7 +97,7 @@ TW.runJob = function (toml, onEvent, query = null) {
         const fraction = { queued: 0.1, started: 0.25, done: 1 }[ev.event] ?? (ev.total
           ? 0.25 + 0.7 * Math.min(1, ev.done / ev.total)
           : Math.min(0.95, 0.25 + 0.7 * (1 - Math.pow(0.85, rounds))));
-        onEvent && onEvent(ev, fraction, jobId);
+        onEvent && onEvent(ev, fraction, jobId, rounds);
         if (ev.event === "done") { source.close(); resolve(ev.run_id); }
         else if (ev.event === "failed") { source.close(); reject(new Error(`run failed: ${ev.field ? ev.field + ": " : ""}${ev.message}`)); }
         else if (ev.event === "cancelled") { source.close(); reject(new Error("run cancelled")); }
@@ -120,6 +123,45 @@ TW.progressBar = function (container) {
       label.textContent = text || "";
     },
   };
+};
+
+// A page's "run": the scenario as a job (TW.runJob) with a progress bar in `progress` (its
+// data-job, data-rounds, data-state, and a Monte Carlo's data-done/data-total), `button` disabled
+// and `cancel` (optional) enabled while it runs, errors or "stored as run …" in `message`, the
+// stored run drawn in `results` (TW.renderRun, results.js). query: {draws, seed} for a Monte Carlo.
+TW.runScenario = async function ({ toml, query = null, progress, message, button, cancel = null, results }) {
+  TW.message(message, "");
+  button.disabled = true;
+  const bar = TW.progressBar(progress);
+  bar.update(0.02, "submitting…");
+  delete progress.dataset.done; delete progress.dataset.total;   // of an earlier Monte Carlo
+  let drawn = "";
+  const job = TW.runJob(toml, (ev, fraction, jobId, rounds) => {
+    Object.assign(progress.dataset, { job: jobId, rounds, state: ev.event });
+    if (ev.total !== undefined) {
+      Object.assign(progress.dataset, { done: ev.done, total: ev.total });
+      drawn = `${ev.done}/${ev.total} draws`;
+    }
+    let label = ev.event;
+    if (ev.event === "progress") label = ev.total !== undefined ? drawn : `${ev.label} round ${ev.round ?? ""} (max change ${TW.fmt(ev.max_change, 4)})`;
+    else if (drawn) label = `${ev.event} (${drawn})`;
+    bar.update(fraction, label);
+  }, query);
+  const stop = () => job.cancel();
+  if (cancel) { cancel.disabled = false; cancel.addEventListener("click", stop); }
+  try {
+    const runId = await job.done;
+    const record = await TW.api(`/runs/${runId}`);
+    TW.message(message, `stored as run ${runId} — `, "ok");
+    message.append(TW.el("a", { href: `/ui/run?id=${runId}` }, "its permanent page"));
+    await TW.renderRun(results, record);
+  } catch (e) {
+    bar.update(0, "");
+    TW.message(message, e.message);
+  } finally {
+    button.disabled = false;
+    if (cancel) { cancel.disabled = true; cancel.removeEventListener("click", stop); }
+  }
 };
 
 // the page header: navigation and the token field (kept in sessionStorage)

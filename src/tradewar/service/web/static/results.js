@@ -41,6 +41,12 @@ TW.countryName = function (geo, code) {
 // "[q05, q95]" of a band (Monte Carlo runs)
 TW.band = (b, digits = 3) => `[${TW.fmt(b ? b[0] : null, digits)}, ${TW.fmt(b ? b[1] : null, digits)}]`;
 
+// a red (losses) to blue (gains) colour scale, symmetric around 0, for the values z (nulls left out)
+function diverging(z) {
+  const zmax = Math.max(1e-12, ...z.filter((v) => v !== null).map(Math.abs));
+  return { colorscale: "RdBu", reversescale: true, zmin: -zmax, zmax, zmid: 0 };
+}
+
 // {code: value} (codes or regions) -> map locations, values and hover labels per geo feature;
 // bands {code: [q05, q95]} (optional) join the labels
 function mapValues(geo, values, bands) {
@@ -65,11 +71,9 @@ function mapValues(geo, values, bands) {
 TW.choropleth = async function (div, values, label, bands = null) {
   const geo = await TW.world();
   const { locs, z, text } = mapValues(geo, values, bands);
-  const zmax = Math.max(1e-9, ...z.map(Math.abs));
   const trace = {
     type: "choropleth", geojson: geo, featureidkey: "id", locations: locs, z, text,
-    hovertemplate: "%{text}<br>" + label + ": %{z:.3f}<extra></extra>",
-    colorscale: "RdBu", reversescale: true, zmin: -zmax, zmax, zmid: 0,  // red: losses, blue: gains
+    hovertemplate: "%{text}<br>" + label + ": %{z:.3f}<extra></extra>", ...diverging(z),
     marker: { line: { color: "#fff", width: 0.4 } }, colorbar: { title: { text: label }, thickness: 14 },
   };
   const layout = {
@@ -115,8 +119,7 @@ TW.balanceMatrix = function (div, matrix, names, limit = 30) {
   const size = (p) => Math.max(...rows.map((r) => Math.abs(matrix[r][p] ?? 0)));
   if (partners.length > limit) partners = partners.slice().sort((a, b) => size(b) - size(a)).slice(0, limit);
   const z = rows.map((r) => partners.map((p) => (r === p ? null : matrix[r][p])));
-  const zmax = Math.max(1e-12, ...z.flat().filter((v) => v !== null).map(Math.abs));
-  return Plotly.react(div, [{ type: "heatmap", x: partners, y: rows, z, colorscale: "RdBu", reversescale: true, zmin: -zmax, zmax, zmid: 0,
+  return Plotly.react(div, [{ type: "heatmap", x: partners, y: rows, z, ...diverging(z.flat()),
     hovertemplate: "%{y} with %{x}: %{z:.4g}<extra></extra>", colorbar: { thickness: 12 } }],
   { margin: { l: 60, r: 10, t: 50, b: 60 }, height: Math.max(300, 40 * rows.length + 160),
     title: { text: "Δ balance (exports − imports), row country with partner" +
