@@ -324,6 +324,11 @@ CSV_CASES = [
     ("gdp-negative-via-csv", FLOWS_CSV, "iso3,gdp\nUSA,-1\nCHN,8\nDEU,4\n", "gdp", ["positive", "USA=-1"]),
     ("countries.iso3-duplicate-via-csv", FLOWS_CSV, "iso3,gdp\nUSA,1\nUSA,2\nCHN,8\nDEU,4\n",
      "countries.iso3", ["duplicate", "USA"]),
+    ("flows.csv-header-only", "exporter,importer,value\n", COUNTRIES_CSV, "flows.csv", ["no rows", "no flows"]),
+    ("flows.csv:value-infinite", "exporter,importer,value\nUSA,CHN,inf\nCHN,USA,2\n", COUNTRIES_CSV,
+     "flows.csv:value", ["line(s) [2]", "inf"]),
+    ("flows.csv:exporter/importer-domestic-for-one-country-only", FLOWS_CSV + "USA,USA,5\n", COUNTRIES_CSV,
+     "flows.csv:exporter/importer", ["domestic flows", "['USA']", "['CHN', 'DEU']"]),
 ]
 
 
@@ -502,3 +507,282 @@ def test_cli_data_directory_missing(tmp_path):
 def test_all_errors_are_tradewar_errors():
     for cls in (ScenarioError, DataError, ParameterError, ConvergenceError):
         assert issubclass(cls, TradewarError)
+
+
+# --------------------------------------------------------------------------- command-line sweep (tiny data)
+TINY = ('name = "tiny1"\ndataset = "tiny"\n[model]\nname = "one_sector"\ntrade_elasticity = 4.0\n'
+        '[[tariffs]]\nimporter = "USA"\nexporters = "all"\nrate = 0.25\n')
+
+
+def _tiny_cli(tiny_data, tmp_path, *args):
+    proc = subprocess.run([sys.executable, "-m", "tradewar.cli", *map(str, args), "--data", tiny_data],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    return proc, " ".join(proc.stderr.split())
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["run"], ["Missing argument 'scenario'"]),
+    (["run", "x.toml", "--bogus"], ["No such option: --bogus"]),
+    (["mc", "x.toml", "-n", "abc"], ["'--draws'", "(got 'abc')"]),
+], ids=["run-without-scenario", "unknown-option", "mc--draws-not-an-integer"])
+def test_cli_usage_errors_exit_2_without_traceback(tiny_data, tmp_path, args, fragments):
+    proc, message = _tiny_cli(tiny_data, tmp_path, *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("outputs, fragments", [
+    (["--csv", "o.csv", "--parquet", "nodir/o.parquet"], ["--parquet", "nodir/o.parquet", "does not exist"]),
+    (["--csv", "."], ["--csv", "is a directory"]),
+], ids=["--parquet-missing-directory-after-good--csv", "--csv-is-a-directory"])
+def test_cli_run_refuses_output_paths_before_solving(tiny_data, tmp_path, write_file, outputs, fragments):
+    write_file("tiny.toml", TINY)
+    proc, message = _tiny_cli(tiny_data, tmp_path, "run", "tiny.toml", *outputs)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    for fragment in fragments:
+        assert fragment in message, message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "tiny.toml"]  # not even the good --csv
+
+
+def test_cli_sweep_refuses_a_chart_format_before_solving(tiny_data, tmp_path, write_file):
+    write_file("tiny.toml", TINY)
+    proc, message = _tiny_cli(tiny_data, tmp_path, "sweep", "tiny.toml", "--vary", "tariffs[0].rate=0,0.1",
+                              "--csv", "o.csv", "--chart", "o.txt")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "--chart o.txt" in message and "'txt'" in message and "tariffs[0].rate 1/2" not in message
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_mc_with_no_solvable_draw_fails_and_writes_nothing(tiny_data, tmp_path, write_file):
+    write_file("mc.toml", TINY + '[uncertainty.trade_elasticity]\ndist = "uniform"\nlow = -5\nhigh = -1\n')
+    proc, message = _tiny_cli(tiny_data, tmp_path, "mc", "mc.toml", "-n", "3", "--out", "o.parquet")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "none of the 3 draws" in message and "uncertainty.trade_elasticity" in message
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_cli_error_text_is_not_read_as_markup(tiny_data, tmp_path, write_file):
+    """A value such as [inf] in a message is printed, not swallowed as a console style tag."""
+    (tiny_data / "tiny" / "flows.csv").write_text("exporter,importer,value\nUSA,CHN,inf\nCHN,USA,30\n")
+    write_file("tiny.toml", TINY)
+    proc, message = _tiny_cli(tiny_data, tmp_path, "run", "tiny.toml")
+    assert proc.returncode == 2 and "flows.csv:value" in message and "[inf]" in message, message
+
+
+def test_cli_exit_code_of_typer_exit_is_kept(monkeypatch, capsys):
+    """typer returns (does not raise) a command's Exit code when not standalone: 1 for a failed
+    replication, 130 for Ctrl-C; main() must exit with it."""
+    import tradewar.cli as cli
+
+    for code in (1, 130):
+        monkeypatch.setattr(cli, "app", lambda standalone_mode, code=code: code)
+        with pytest.raises(SystemExit) as info:
+            cli.main()
+        assert info.value.code == code
+    assert "aborted" in capsys.readouterr().err
+
+
+def test_cli_replicate_with_a_missed_cell_exits_1(tmp_path, request):
+    import json
+
+    request.getfixturevalue("ignatenko_world")
+    from tradewar.replicate import targets_dir
+
+    target = json.loads((targets_dir() / "ignatenko2025_table3.json").read_text())
+    target["cells"][0]["value"] += 5.0
+    (tmp_path / "ignatenko2025_table3.json").write_text(json.dumps(target))
+    env = {**os.environ, "TRADEWAR_TARGETS": str(tmp_path), "TRADEWAR_DATA": str(data_dir())}
+    proc = subprocess.run([sys.executable, "-m", "tradewar.cli", "replicate", "ignatenko2025", "-t", "3"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "7 of 8 cells reproduced" in " ".join(proc.stdout.split())
+
+
+def test_cli_help_shows_bracketed_table_names():
+    proc = subprocess.run([sys.executable, "-m", "tradewar.cli", "mc", "--help"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert "[uncertainty.<parameter>]" in proc.stdout, proc.stdout
+
+
+# --------------------------------------------------------------------------- output files
+def test_check_output_names_option_and_problem(tmp_path):
+    from tradewar.outcome import CHART_FORMATS, check_output
+
+    for path, formats, fragments in [(tmp_path, (), ["--csv", "is a directory"]),
+                                     (tmp_path / "no" / "o.csv", (), ["--csv", "does not exist"]),
+                                     (tmp_path / "o.txt", CHART_FORMATS, ["--csv", "'txt'", ".png"])]:
+        with pytest.raises(TradewarError) as info:
+            check_output(path, "--csv", formats)
+        assert_names(info.value, [str(path), *fragments])
+    assert check_output(tmp_path / "chart", "--chart", CHART_FORMATS) == tmp_path / "chart"
+
+
+def test_write_atomic_failure_is_an_error_and_leaves_nothing(tmp_path):
+    from tradewar.outcome import write_atomic
+
+    def failing(tmp):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(TradewarError) as info:
+        write_atomic(tmp_path / "o.parquet", writer=failing)
+    assert_names(info.value, ["o.parquet", "No space left on device"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic_file_mode_follows_umask(tmp_path):
+    from tradewar.outcome import _UMASK, write_atomic
+
+    write_atomic(tmp_path / "o.csv", b"a,b\n")
+    assert (tmp_path / "o.csv").stat().st_mode & 0o777 == 0o666 & ~_UMASK
+
+
+# --------------------------------------------------------------------------- sweeps and Monte Carlo
+def test_sweep_too_many_values():
+    from tradewar.sweep import MAX_POINTS, parse_values
+
+    with pytest.raises(TradewarError) as info:
+        parse_values(f"0:1:{100 * MAX_POINTS}")
+    assert_names(info.value, ["--vary", str(100 * MAX_POINTS), f"at most {MAX_POINTS}"])
+    assert len(parse_values(f"0:1:{MAX_POINTS}")) == MAX_POINTS
+
+
+def test_sweep_checks_every_value_before_solving(tiny_data, write_file, monkeypatch):
+    import importlib
+
+    from tradewar.sweep import run_sweep
+
+    solved = []
+    monkeypatch.setattr(importlib.import_module("tradewar.run"), "run", lambda *a, **k: solved.append(a))
+    with pytest.raises(ScenarioError) as info:
+        run_sweep(str(write_file("tiny.toml", TINY)), "tariffs[0].rate", [0.1, 20.0], tiny_data)
+    assert_names(info.value, ["tariffs[0].rate", "20.0"])
+    assert solved == []
+
+
+def test_mc_unknown_uncertain_parameter_stops_at_once(tiny_data, write_file):
+    from tradewar.montecarlo import run_mc
+
+    path = write_file("mc.toml", TINY + '[uncertainty.trade_elasticty]\ndist = "normal"\nmean = 4\nsd = 0.5\n')
+    with pytest.raises(ScenarioError) as info:
+        run_mc(str(path), 3, data=tiny_data)
+    assert_names(info.value, ["uncertainty.trade_elasticty", "unknown parameter", "trade_elasticity"])
+
+
+def test_mc_too_many_draws_and_text_mean_on_one_sector(tiny_data, write_file):
+    from tradewar.montecarlo import MAX_DRAWS, check_request, run_mc
+
+    good = Scenario.from_text(TINY + '[uncertainty.trade_elasticity]\ndist = "normal"\nmean = 4\nsd = 0.5\n')
+    with pytest.raises(TradewarError) as info:
+        check_request(good, 10 * MAX_DRAWS)
+    assert_names(info.value, ["--draws", str(10 * MAX_DRAWS)])
+    path = write_file("mc.toml", TINY + '[uncertainty.trade_elasticity]\ndist = "normal"\nmean = "4"\nsd = 0.5\n')
+    with pytest.raises(ScenarioError) as info:
+        run_mc(str(path), 3, data=tiny_data)
+    assert_names(info.value, ["uncertainty.trade_elasticity", "mean = '4'", "per-sector", "'tiny' has 1"])
+
+
+# --------------------------------------------------------------------------- measures that do nothing
+@pytest.mark.parametrize("extra, fragments", [
+    ('[[tariffs]]\nimporter = "CHN"\nexporters = "CHN"\nrate = 0.1\n', ["tariffs[1].exporters", "'CHN'", "own goods"]),
+    ('[[retaliation]]\nagainst = "USA"\nby = "USA"\nrule = "reciprocal"\n', ["retaliation[0].by", "'USA'", "nobody"]),
+], ids=["tariffs[1].exporters-only-the-importer", "retaliation[0].by-only-the-target"])
+def test_measure_on_oneself_is_refused(tiny_data, extra, fragments):
+    world = load_dataset("tiny", tiny_data)
+    scenario = Scenario.from_text(TINY + extra, source=SOURCE)
+    with pytest.raises(ScenarioError) as info:
+        from tradewar.policy import resolve
+
+        resolve(scenario, world)
+    assert_names(info.value, [SOURCE, *fragments])
+
+
+# --------------------------------------------------------------------------- datasets, builds, fetches
+def test_dataset_folder_without_countries_csv(tiny_data):
+    (tiny_data / "tiny" / "countries.csv").unlink()
+    with pytest.raises(DataError) as info:
+        load_dataset("tiny", tiny_data)
+    assert_names(info.value, ["tiny", "not a dataset", "missing countries.csv"])
+
+
+@pytest.mark.parametrize("spec, field, fragments", [
+    ('name = "x"\n[gdp]\nfile = "gdp.csv"\nbogus = 1\n', "gdp.bogus", ["unknown key", "'scale'"]),
+    ('name = "../evil"\n[source]\nformat = "baci"\n', "name", ["'../evil'"]),
+    ('name = "x"\nsource = "baci"\n', "source", ["must be a table", "'baci'"]),
+], ids=["gdp.bogus-unknown-key", "name-leaves-the-data-directory", "source-not-a-table"])
+def test_build_spec_errors(write_file, spec, field, fragments):
+    from tradewar.data.build import load_spec
+
+    with pytest.raises(DataError) as info:
+        load_spec(write_file("spec.toml", spec))
+    assert info.value.field == field
+    assert_names(info.value, fragments)
+
+
+@pytest.mark.parametrize("timeout", [-1.0, 0.0, float("nan")], ids=["negative", "zero", "nan"])
+def test_fetch_timeout_must_be_positive(tmp_path, timeout):
+    from tradewar.data.fetch import fetch
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("no download may start")
+
+    with pytest.raises(DataError) as info:
+        fetch("baci", tmp_path, timeout=timeout, opener=no_network)
+    assert_names(info.value, ["--timeout", repr(timeout)])
+
+
+# --------------------------------------------------------------------------- structural gravity
+def _gravity_text(edit=lambda t: t, extra: str = "") -> str:
+    from tradewar.run import library_scenarios
+
+    return edit(library_scenarios()["gegravity/can_jpn_pta"].read_text()) + extra
+
+
+@pytest.mark.parametrize("value, fragments", [("nan", ["pta = nan", "finite"]), ("true", ["pta = True", "number"])],
+                         ids=["trade_costs[0].variables.pta-nan", "trade_costs[0].variables.pta-boolean"])
+def test_trade_cost_variable_must_be_a_finite_number(value, fragments):
+    text = _gravity_text(lambda t: t.replace("pta = 1 }", f"pta = {value} }}"))
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_text(text, source=SOURCE)
+    assert_names(info.value, [SOURCE, "trade_costs[0].variables", *fragments])
+
+
+def test_tariffs_on_structural_gravity_refused_when_resolved(require_dataset):
+    from tradewar.policy import resolve
+    from tradewar.run import model_for
+
+    require_dataset("gegravity_sample")
+    text = _gravity_text(extra='\n[[tariffs]]\nimporter = "CAN"\nexporters = "all"\nrate = 0.1\n')
+    scenario = Scenario.from_text(text, source=SOURCE)
+    model = model_for(scenario)
+    with pytest.raises(ScenarioError) as info:
+        resolve(scenario, model.world, model)   # what `tradewar validate` does: no solve needed to see it
+    assert_names(info.value, [SOURCE, "tariffs", "'structural_gravity' has no tariffs", "trade_costs"])
+
+
+def test_uncertainty_values_must_be_finite():
+    text = TINY + '[uncertainty.trade_elasticity]\nvalues = [3, nan]\n'
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_text(text, source=SOURCE)
+    assert_names(info.value, [SOURCE, "uncertainty.trade_elasticity.values", "finite", "nan"])
+
+
+def test_build_never_replaces_a_folder_it_did_not_write(tmp_path, world_factory):
+    """`tradewar data build --out DIR` with DIR an existing folder that is not a dataset (say
+    /tmp) must refuse, not swap DIR for the dataset and delete what it held."""
+    from tradewar.data.folder import write_world_folder
+
+    keep = tmp_path / "scratch"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    with pytest.raises(DataError) as info:
+        write_world_folder(world_factory(1, 3), keep)
+    assert info.value.field == "--out"
+    assert_names(info.value, [str(keep), "not a dataset folder", "world.json"])
+    assert sorted(p.name for p in keep.iterdir()) == ["notes.txt"] and (keep / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch"]   # no temporary folder left
+    (keep / "notes.txt").write_text("")   # a file given as --out
+    with pytest.raises(DataError, match="not a folder"):
+        write_world_folder(world_factory(1, 3), keep / "notes.txt")
+    written = write_world_folder(world_factory(1, 3), tmp_path / "new")   # new, then rewritten in place
+    assert (written / "world.json").is_file() and write_world_folder(world_factory(2, 3), written) == written

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tradewar.errors import TradewarError
 
@@ -38,11 +39,17 @@ def run_cmd(
     data: Optional[Path] = DataOpt,
 ):
     """Run a scenario and print its outcome."""
+    from tradewar.outcome import check_output
     from tradewar.render import print_outcome
     from tradewar.run import run
 
+    for option, path in (("--csv", csv), ("--parquet", parquet)):
+        if path:
+            check_output(path, option)  # before solving: a bad path costs nothing, leaves nothing
     outcome = run(scenario, data, progress=_strategy_progress)
-    rows = [c.strip().upper() for c in countries.split(",")] if countries else None
+    rows = [c.strip().upper() for c in countries.split(",") if c.strip()] if countries is not None else None
+    if rows == []:
+        raise TradewarError(f"--countries: no country codes in {countries!r} (e.g. --countries USA,CHN)")
     if rows:
         unknown = [c for c in rows if c not in outcome.countries.index]
         if unknown:
@@ -200,22 +207,36 @@ _mount_serve()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)   # typer returns the code of a `typer.Exit` (Ctrl-C: 130)
     except TradewarError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # usage errors: click's, or typer's own (typer >= 0.25 vendors click)
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int) and _usage_error(exc):
+            errors = getattr(exc.__cause__, "errors", None)   # typer's pydantic coercion: name the value
+            if callable(errors) and hasattr(exc, "message") and errors() and "input" in errors()[0]:
+                exc.message = f"{exc.message} (got {errors()[0]['input']!r})"
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        if code == 130:
+            err.print("aborted")
+        sys.exit(code)
+
+
+def _usage_error(exc: Exception) -> bool:
+    import click
+
+    usage = [click.exceptions.ClickException]
+    if hasattr(typer, "TyperException"):
+        usage.append(typer.TyperException)
+    return isinstance(exc, tuple(usage))
 
 
 if __name__ == "__main__":

@@ -96,8 +96,10 @@ def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, n
     common quantile per draw (``correlation = "common"``), each sector on its own distribution."""
     n_s = len(world.sectors)
     if n_s < 2:
-        raise ScenarioError(source, f"uncertainty.{name}", f"per-sector draws need a dataset with sectors; "
-                                                           f"{world.name!r} has {n_s}")
+        why = "per_sector = true" if spec.per_sector else \
+            ", ".join(f"{k} = {v!r}" for k, v in (("mean", spec.mean), ("sd", spec.sd)) if isinstance(v, (str, list)))
+        raise ScenarioError(source, f"uncertainty.{name}", f"{why} asks for per-sector draws, which need a dataset "
+                                                           f"with sectors; {world.name!r} has {n_s}")
     shape = (n, 1) if spec.correlation == "common" else (n, n_s)
     if spec.dist == "uniform":
         u = rng.uniform(0.0, 1.0, size=shape)
@@ -116,6 +118,9 @@ def sample_sectors(spec: Uncertainty, n: int, rng: np.random.Generator, world, n
     return _truncated_normal(mean, sd, spec.low, spec.high, p)
 
 
+MAX_DRAWS = 1_000_000   # beyond that the draws alone outgrow memory: a typo rather than a plan
+
+
 def check_request(scenario: Scenario, draws: int) -> None:
     """A Monte Carlo request can be drawn: the scenario has an [uncertainty] table, draws ≥ 1."""
     if not scenario.uncertainty:
@@ -124,6 +129,8 @@ def check_request(scenario: Scenario, draws: int) -> None:
                             "with dist = \"normal\", mean = 4, sd = 0.5, low = 1, high = 10)")
     if draws < 1:
         raise TradewarError(f"--draws: must be at least 1 (got {draws})")
+    if draws > MAX_DRAWS:
+        raise TradewarError(f"--draws: at most {MAX_DRAWS} (got {draws})")
 
 
 def draw_parameters(scenario: Scenario, draws: int, seed: int | None, world=None) -> pd.DataFrame:
@@ -208,6 +215,8 @@ def _solve_batch(world, scenario: Scenario, draw_ids, params: list[dict], warm: 
                 name = str(exc.field).removeprefix("model.")
                 if name not in p:
                     raise
+                if exc.problem.startswith("unknown parameter"):   # a typo fails every draw: stop at once
+                    raise ScenarioError(scenario.source, f"uncertainty.{name}", exc.problem) from None
                 raise ParameterError(f"uncertainty.{name}", p[name], exc.problem.split(" (got ")[0]) from None
             policy = resolve(scenario, model.world, model)
             if scenario.strategy:        # as tradewar.run.run: strategies, then purchase commitments
@@ -461,7 +470,7 @@ def register(app) -> None:
 
     @app.command("mc")
     def mc_cmd(
-        scenario: str = typer.Argument(..., help="A scenario with an [uncertainty.<parameter>] table."),
+        scenario: str = typer.Argument(..., help="A scenario with an \\[uncertainty.<parameter>] table."),
         draws: int = typer.Option(..., "--draws", "-n", help="Number of parameter draws."),
         seed: int = typer.Option(0, "--seed", help="Seed of numpy's default_rng (same seed, same results)."),
         scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address "
@@ -482,7 +491,10 @@ def register(app) -> None:
 
         from tradewar.cli import err, out
         from tradewar.errors import TradewarError
+        from tradewar.outcome import check_output
 
+        if out_path:
+            check_output(out_path, "--out")  # before any draw is solved
         client = cluster = None
         if scheduler:
             try:
@@ -513,6 +525,9 @@ def register(app) -> None:
             unknown = [r for r in rows if r not in set(result.summary.index.get_level_values(0))]
             if unknown:
                 raise TradewarError(f"--countries: unknown rows {unknown}")
+        if result.n_ok == 0:
+            first = result.failed["error"].iloc[0]
+            raise TradewarError(f"--draws: none of the {draws} draws could be solved; the first: {first}")
         if out_path:
             result.to_parquet(out_path)
         out.print(summary_table(result, rows))

@@ -147,24 +147,58 @@ class Outcome:
         return f"Outcome({self.scenario!r}, model={self.model!r}, {len(self.countries)} countries)"
 
 
+CHART_FORMATS = ("png", "svg", "pdf")
+
+
+def check_output(path: str | os.PathLike, option: str, formats: tuple[str, ...] = ()) -> Path:
+    """Refuse, before anything is solved, an output path that cannot be written: a missing or
+    unwritable folder, a folder given as the file, or an extension not in ``formats`` (none: the first)."""
+    from tradewar.errors import TradewarError
+
+    path = Path(path)
+    if path.is_dir():
+        raise TradewarError(f"{option} {path}: is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise TradewarError(f"{option} {path}: directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        raise TradewarError(f"{option} {path}: directory {path.parent} is not writable")
+    fmt = path.suffix.lstrip(".").lower()
+    if formats and fmt and fmt not in formats:
+        raise TradewarError(f"{option} {path}: unsupported format {fmt!r}; "
+                            f"use {', '.join('.' + f for f in formats)}")
+    return path
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import: os.umask cannot be read without setting it (threads)
+
+
 def write_atomic(path: str | os.PathLike, data: bytes | None = None, writer=None) -> None:
     """Write a file so that it is either complete or absent (temporary file + rename)."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        from tradewar.errors import TradewarError
-        raise TradewarError(f"output {path}: directory {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    from tradewar.errors import TradewarError
+
+    path = check_output(path, "output")
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         if writer is None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data or b"")
         else:
             os.close(fd)
             writer(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; a written file is as open as any other
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise TradewarError(f"output {path}: cannot write ({exc.strerror or exc})") from exc
         raise
 
 

@@ -132,6 +132,9 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
         importers = select_countries(world, m.importer, src, f"{where}.importer")
         exporters = select_countries(world, m.exporters, src, f"{where}.exporters")
         sectors = _sector_positions(world, m.sectors, src, f"{where}.sectors")
+        if set(exporters) <= set(importers) and len(importers) == 1:
+            raise ScenarioError(src, f"{where}.exporters", f"{m.exporters!r} names only the importer "
+                                f"{world.iso3[importers[0]]!r}; a country does not tariff its own goods")
         for i in importers:
             if m.rate == "optimal":
                 if model is None:
@@ -165,6 +168,9 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
         where = f"retaliation[{k}]"
         target = _one_country(world, r.against, src, f"{where}.against")
         by = [i for i in select_countries(world, r.by, src, f"{where}.by") if i != target]
+        if not by:
+            raise ScenarioError(src, f"{where}.by", f"{r.by!r} names only the country retaliated against "
+                                f"({r.against!r}); nobody is left to retaliate")
         if r.rule == "reciprocal":
             t[target, by, :] = t[by, target, :]
         elif r.rule == "rate":
@@ -179,6 +185,9 @@ def resolve(scenario: Scenario, world: World, model: ClosedForms | None = None) 
         from tradewar.measures import apply_export_controls
 
         t = apply_export_controls(scenario, world, t, notes)
+    if model is not None and not getattr(model, "takes_tariffs", True) and np.any(t != world.tariffs):
+        raise ScenarioError(src, "tariffs", f"model {getattr(model, 'name', '?')!r} has no tariffs: express the "
+                                            "experiment as [[trade_costs]] (cost variables or iceberg changes)")
     trade_costs = resolve_trade_costs(scenario, world)
     if trade_costs is not None and model is not None and not getattr(model, "takes_trade_costs", False):
         raise ScenarioError(src, "trade_costs", f"model {getattr(model, 'name', '?')!r} does not take trade-cost "

@@ -287,8 +287,11 @@ class TradeCostMeasure(_Strict):
     @classmethod
     def _variable_numbers(cls, v):
         if isinstance(v, dict):
-            for x in v.values():
-                _no_bool_or_text(x)
+            for key, x in v.items():
+                try:
+                    _finite(x)
+                except ValueError as exc:
+                    raise ValueError(f"{key} = {x!r}: {exc}") from None
         return v
 
     @model_validator(mode="after")
@@ -378,7 +381,7 @@ class Uncertainty(_Strict):
     def _value_numbers(cls, v):
         if isinstance(v, list):
             for x in v:
-                _no_bool_or_text(x)
+                _finite(x)
         return v
 
     @model_validator(mode="after")

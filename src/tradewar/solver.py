@@ -18,6 +18,10 @@ import scipy.linalg as sla
 
 from tradewar.errors import ConvergenceError
 
+#: What the error of a solve that does not converge suggests.
+HINT = ("no numbers are returned; try a smaller change (e.g. lower tariffs), other elasticities, "
+        "or check the data for countries or flows that are (almost) zero")
+
 
 class System(Protocol):
     """Residual equations F(x) = 0 of a model in its unknowns x (a 1-D array).
@@ -39,7 +43,11 @@ class DenseFactorization:
 
     def __init__(self, J: np.ndarray):
         self.finite = bool(np.all(np.isfinite(J)))
-        self.lu = sla.lu_factor(J, check_finite=False) if self.finite else None
+        self.lu = None
+        if self.finite:
+            lu, piv, info = sla.lapack.dgetrf(np.asarray(J, float))
+            self.finite = info == 0                    # info > 0: an exactly singular Jacobian
+            self.lu = (lu, piv)
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         return sla.lu_solve(self.lu, r, check_finite=False)
@@ -48,7 +56,7 @@ class DenseFactorization:
 def factorize(system: System, x: np.ndarray):
     """The system's own factorisation of J(x) if it offers one, else a dense LU of ``jacobian(x)``.
 
-    Returns ``None`` when the Jacobian is not finite.
+    Returns ``None`` when the Jacobian is not finite or exactly singular.
     """
     own = getattr(system, "factorize", None)
     if own is not None:
@@ -95,14 +103,16 @@ class Diagnostics:
 
 
 def newton(system: System, x0: np.ndarray, *, tol: float = 1e-10, max_iter: int = 60,
-           reuse_ratio: float = 0.2, raise_on_failure: bool = True) -> tuple[np.ndarray, Diagnostics]:
+           reuse_ratio: float = 0.2, raise_on_failure: bool = True,
+           what: str = "equilibrium solver") -> tuple[np.ndarray, Diagnostics]:
     """Solve ``system.residual(x) = 0`` from ``x0``.
 
     Newton steps use the analytic Jacobian (the system's own ``factorize(x)`` if it has one,
     else a dense LU of ``jacobian(x)``); its factors are reused for the next step as long
     as each step cuts max|F| by at least ``1/reuse_ratio`` (a modified Newton iteration that
     saves factorisations near the solution). Each step is damped by backtracking on ||F||₂.
-    Converged when max|F| ≤ ``tol``.
+    Converged when max|F| ≤ ``tol``. ``what`` names the system in the error (e.g. the model's
+    equilibrium), which also says why the iteration stopped and what to try.
     """
     start = time.perf_counter()
     diag = Diagnostics()
@@ -112,11 +122,13 @@ def newton(system: System, x0: np.ndarray, *, tol: float = 1e-10, max_iter: int 
     norm = _maxabs(r)
     diag.history.append(norm)
     fac = None
+    stop = f"iteration limit max_iter = {max_iter} reached"
     while norm > tol and diag.iterations < max_iter:
         if fac is None:
             fac = factorize(system, x)
             diag.jacobian_evaluations += 1
             if fac is None:
+                stop = "the Jacobian is singular or not finite"
                 break
             fresh = True
         else:
@@ -124,6 +136,7 @@ def newton(system: System, x0: np.ndarray, *, tol: float = 1e-10, max_iter: int 
         dx = -fac.solve(r)
         if not np.all(np.isfinite(dx)):
             if fresh:
+                stop = "the Newton step is not finite (singular Jacobian)"
                 break
             fac = None
             continue
@@ -131,6 +144,7 @@ def newton(system: System, x0: np.ndarray, *, tol: float = 1e-10, max_iter: int 
         diag.iterations += 1
         if r_new is None:  # no decrease along this direction
             if fresh:
+                stop = "no decrease of the residual along the Newton step (nearly singular Jacobian)"
                 break
             fac = None
             continue
@@ -145,9 +159,11 @@ def newton(system: System, x0: np.ndarray, *, tol: float = 1e-10, max_iter: int 
     diag.converged = bool(norm <= tol)
     diag.seconds = time.perf_counter() - start
     if not diag.converged and raise_on_failure:
+        if not np.isfinite(norm):
+            stop = "the residual is not finite at the start"
         raise ConvergenceError(
-            f"equilibrium solver did not converge: max |residual| = {norm:.3e} > tol {tol:.0e} "
-            f"after {diag.iterations} iterations", diag)
+            f"{what} did not converge: max |residual| = {norm:.3e} > tol {tol:.0e} "
+            f"after {diag.iterations} iterations ({stop}); {HINT}", diag)
     return x, diag
 
 
@@ -188,7 +204,8 @@ def continuation(make_system: Callable[[float], System], x0: np.ndarray,
             if h < min_step:
                 total.seconds = total.seconds
                 raise ConvergenceError(
-                    f"continuation stalled at s = {s:.4f} (step {h:.2e}): {exc}", total) from None
+                    f"continuation stalled at s = {s:.4f} of the path to the requested change (step "
+                    f"{h:.2e}; no equilibrium found beyond it, e.g. the branch folds): {exc}", total) from None
             continue
         total.merge(d)
         total.continuation_steps += 1
@@ -201,3 +218,22 @@ def _maxabs(r: np.ndarray) -> float:
     if not np.all(np.isfinite(r)):
         return float("inf")
     return float(np.max(np.abs(r))) if r.size else 0.0
+
+
+#: |log change| of an unknown beyond which a solve sits at a degenerate point (a factor e^35 ≈ 1.6e15)
+DEGENERATE_LOG = 35.0
+
+
+def refuse_degenerate(x: np.ndarray, names: Sequence[str], countries: Sequence[str], what: str,
+                      diag: Diagnostics, limit: float = DEGENERATE_LOG) -> None:
+    """Raise :class:`ConvergenceError` if a solve in log changes x = (one block of ``countries``
+    per name in ``names``) converged to a degenerate point rather than an equilibrium: some
+    quantity moved by more than a factor e^``limit``, where residuals scaled by baseline levels
+    vanish because quantities collapse (e.g. a country's labour supply → 0)."""
+    x = np.asarray(x, float)
+    k = int(np.argmax(np.abs(x))) if x.size else 0
+    if x.size and abs(x[k]) > limit:
+        n = len(countries)
+        raise ConvergenceError(
+            f"{what} reached a degenerate point, not an equilibrium: {names[k // n]} of {countries[k % n]} "
+            f"changes by a factor e^{x[k]:.4g} (beyond e^±{limit:g}); {HINT}", diag)

@@ -21,6 +21,8 @@ import pandas as pd
 from tradewar.errors import TradewarError
 from tradewar.scenario import Scenario
 
+MAX_POINTS = 1000  # values of one sweep: beyond that, a typo (0:1:100000000) rather than a plan
+
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
 
 
@@ -45,10 +47,14 @@ def parse_values(spec: str) -> list[float]:
             n = int(count)
             if n < 1:
                 raise ValueError
+            if n > MAX_POINTS:
+                raise TradewarError(f"--vary: {n} values in {spec!r}; at most {MAX_POINTS} per sweep")
             return [float(v) for v in np.linspace(float(start), float(stop), n)]
         values = [float(v) for v in spec.split(",") if v.strip()]
         if not values:
             raise ValueError
+        if len(values) > MAX_POINTS:
+            raise TradewarError(f"--vary: {len(values)} values; at most {MAX_POINTS} per sweep")
         return values
     except ValueError:
         raise TradewarError(f"--vary: cannot read the values {spec!r} (start:stop:count such as 0:1:11, "
@@ -92,9 +98,10 @@ def run_sweep(scenario, field: str, values, data=None, progress=None) -> pd.Data
     from tradewar.run import load_scenario, run
 
     scenario = load_scenario(scenario)
+    varied = [with_value(scenario, field, v) for v in values]  # every value checked before any solve
     frames, actors = [], {}
-    for k, v in enumerate(values):
-        outcome = run(with_value(scenario, field, v), data)
+    for k, (v, one) in enumerate(zip(values, varied)):
+        outcome = run(one, data)
         countries = outcome.countries.assign(kind="country")
         groups = outcome.groups().assign(kind="group")
         table = pd.concat([countries, groups])
@@ -157,9 +164,13 @@ def register(app) -> None:
         from rich.table import Table
 
         from tradewar.cli import err, out
-        from tradewar.outcome import write_atomic
+        from tradewar.outcome import CHART_FORMATS, check_output, write_atomic
 
         field, values = parse_vary(vary)
+        if csv:
+            check_output(csv, "--csv")
+        if chart_path:
+            check_output(chart_path, "--chart", CHART_FORMATS)
         table = run_sweep(scenario, field, values, data,
                           progress=lambda k, n: err.print(f"[dim]{field} {k}/{n}[/dim]", highlight=False))
         if metric not in table.columns:

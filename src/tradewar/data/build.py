@@ -65,7 +65,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tradewar.data.folder import STORAGES, read_world_folder, write_world_folder
+from tradewar.data.folder import STORAGES, check_replaceable, read_world_folder, write_world_folder
 from tradewar.errors import DataError
 from tradewar.world import World
 
@@ -92,9 +92,36 @@ def load_spec(path: str | Path) -> dict:
     unknown = sorted(set(spec) - known)
     if unknown:
         raise DataError(str(path), unknown[0], f"unknown section or key; known: {sorted(known)}")
+    for section, keys in SECTION_KEYS.items():
+        table = spec.get(section, {})
+        if not isinstance(table, dict):
+            raise DataError(str(path), section, f"must be a table [{section}], got {table!r}")
+        if keys is not None and set(table) - keys:
+            raise DataError(str(path), f"{section}.{sorted(set(table) - keys)[0]}",
+                            f"unknown key; known: {sorted(keys)}")
     if "name" not in spec:
         raise DataError(str(path), "name", "missing: the dataset name")
+    from tradewar.data.registry import valid_name
+
+    if not valid_name(spec["name"]):
+        raise DataError(str(path), "name", f"{spec['name']!r} cannot name a dataset folder: letters, digits, "
+                                           "'_', '.' and '-' (up to 100), starting with a letter or digit")
     return spec
+
+
+#: the keys each section of a spec takes (None: any, e.g. region or group names)
+SECTION_KEYS = {
+    "source": {"format", "files", "country_codes", "year"},
+    "countries": {"keep", "rest", "unmapped", "map", "internal", "partial_groups"},
+    "sectors": {"concordance", "hs_column", "industry_column", "sector_column", "level", "unmapped"},
+    "gdp": {"file", "iso3", "value", "scale", "header"},
+    "country_data": {"file", "iso3", "columns"},
+    "tariffs": {"rate", "file"},
+    "baseline": {"domestic", "imbalances"},
+    "output": {"format"},
+    "regions": None,
+    "groups": None,
+}
 
 
 def build_world(spec_path: str | Path, spec: dict | None = None) -> tuple[World, list[str]]:
@@ -405,6 +432,8 @@ def build(spec_path: str | Path, out: str | Path | None = None, data: str | Path
     storage = storage or _get(spec, "output", "format", "parquet", str, str(spec_path))
     if storage not in STORAGES:
         raise DataError(str(spec_path), "output.format", f"must be one of {list(STORAGES)}, not {storage!r}")
+    if out is not None:
+        check_replaceable(str(spec["name"]), out)   # before the (long) build
     world, report = build_world(spec_path, spec)
     if out is None:
         from tradewar.data.registry import data_dir

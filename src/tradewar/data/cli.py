@@ -17,7 +17,7 @@ def build_cmd(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Dataset folder to write (default: <data dir>/<name>)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Data directory (default: $TRADEWAR_DATA or ../shared/data)."),
     storage: Optional[str] = typer.Option(None, "--format",
-                                          help="Tables as 'parquet' or 'duckdb' (default: the spec's [output] format, "
+                                          help="Tables as 'parquet' or 'duckdb' (default: the spec's \\[output] format, "
                                                "else parquet)."),
 ):
     """Build a World from public data files and write it as a dataset folder scenarios can name."""

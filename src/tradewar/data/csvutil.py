@@ -48,6 +48,8 @@ def pairs_to_array(dataset: str, file: str, frame: pd.DataFrame, codes: list[str
                    exporter: str, importer: str, value: str,
                    sector: str | None = None, sectors: list[str] | None = None) -> np.ndarray:
     """Long (exporter, importer, [sector], value) rows -> array [exporter, importer, sector]."""
+    if frame.empty:
+        raise DataError(dataset, file, "no rows below the header: no flows to read")
     position = {c: k for k, c in enumerate(codes)}
     for column in (exporter, importer):
         unknown = sorted(set(frame[column]) - set(position))

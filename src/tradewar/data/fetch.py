@@ -71,6 +71,8 @@ def fetch(name: str, dest: str | Path | None = None, data: str | Path | None = N
     """Download source ``name`` into ``dest``; raise a DataError saying what to do when it cannot."""
     if name not in SOURCES:
         raise DataError(name, "source", f"unknown public source; known: {', '.join(sorted(SOURCES))}")
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+        raise DataError(name, "--timeout", f"must be a positive number of seconds (got {timeout!r})")
     src = SOURCES[name]
     if dest is None:
         from tradewar.data.registry import data_dir

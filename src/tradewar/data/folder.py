@@ -71,12 +71,26 @@ def storage_of(folder: Path) -> str:
     return str(manifest.get("storage", "parquet")) if isinstance(manifest, dict) else "parquet"
 
 
+def check_replaceable(name: str, folder: str | Path) -> Path:
+    """``folder`` may be written: it does not exist, is empty, or is a dataset folder written
+    before (``world.json``). Anything else (a file, ``/tmp``, a home directory) is never replaced."""
+    folder = Path(folder)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise DataError(name, "--out", f"{folder} exists and is not a folder")
+    if folder.is_dir() and not (folder / "world.json").is_file() and any(folder.iterdir()):
+        raise DataError(name, "--out", f"{folder} exists and is not a dataset folder (no world.json): "
+                                       "give a new or empty folder; an existing folder is replaced only if "
+                                       "`tradewar data build` wrote it")
+    return folder
+
+
 def write_world_folder(world: World, folder: str | Path, report: list[str] | None = None,
                        storage: str = "parquet") -> Path:
-    """Write a World as a dataset folder, atomically (a temporary folder renamed in place)."""
+    """Write a World as a dataset folder, atomically (a temporary folder renamed in place); an
+    existing folder only if it is empty or a dataset folder (:func:`check_replaceable`)."""
     if storage not in STORAGES:
         raise DataError(world.name, "output.format", f"must be one of {list(STORAGES)}, not {storage!r}")
-    folder = Path(folder)
+    folder = check_replaceable(world.name, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tradewar.data.csvutil import pairs_to_array, read_csv
+from tradewar.errors import DataError
 from tradewar.world import World
 
 
@@ -32,6 +34,11 @@ def load_long_csv(flows: str | Path, countries: str | Path, name: str | None = N
     sectors = sorted(frame["sector"].astype(str).unique()) if has_sector else ["all"]
     array = pairs_to_array(name, flows.name, frame, codes, "exporter", "importer", "value",
                            sector="sector" if has_sector else None, sectors=sectors)
+    own = np.einsum("iis->i", array) > 0   # exporter = importer rows: domestic absorption, for all or none
+    if own.any() and not own.all():
+        raise DataError(name, f"{flows.name}:exporter/importer", "domestic flows (exporter = importer) given for "
+                        f"{[c for c, o in zip(codes, own) if o][:8]} but not for {[c for c, o in zip(codes, own) if not o][:8]}: "
+                        "give them for every country or none")
     index = pd.Index(codes, name="iso3")
     out = pd.DataFrame({"name": table["name"] if "name" in table else codes, "gdp": table["gdp"]})
     out.index = index

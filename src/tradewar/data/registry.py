@@ -102,6 +102,16 @@ class Registry:
                            loader=lambda f: load_long_csv(f / "flows.csv", f / "countries.csv", name=name),
                            source=str(folder), citation="")
 
+    def _not_a_dataset(self, name: str, root: Path | None) -> None:
+        """A folder ``<data dir>/<name>/`` that is not a dataset (an unregistered name): say which
+        files it lacks rather than "unknown dataset"."""
+        if name in self._datasets or root is None or not _SAFE_NAME.match(str(name)) or not (root / name).is_dir():
+            return None
+        missing = [f for f in ("flows.csv", "countries.csv") if not (root / name / f).is_file()]
+        raise DataError(name, "files", f"the folder {root / name} is not a dataset: missing {', '.join(missing)} "
+                                       "(a CSV dataset needs flows.csv and countries.csv; `tradewar data build` "
+                                       "writes world.json)")
+
     def local_datasets(self, root: Path | None) -> list[DatasetInfo]:
         if root is None:
             return []
@@ -118,7 +128,7 @@ class Registry:
 
     def load(self, name: str, data: str | os.PathLike | None = None, kind: str = "world") -> World:
         root = data_dir(data)
-        info = self._local(name, root) or self.info(name)
+        info = self._local(name, root) or self._not_a_dataset(name, root) or self.info(name)
         if info.kind != kind:
             use = "load_event_dataset" if info.kind == "events" else "load_dataset"
             raise DataError(name, "dataset", f"is a dataset of kind {info.kind!r}, not {kind!r}; use {use}")
@@ -141,6 +151,11 @@ def _load_cached(name: str, folder: str, mtime: float) -> World:
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")  # a dataset name never leaves the data dir (≤ 100 characters)
 REGISTRY = Registry()
+
+
+def valid_name(name) -> bool:
+    """Whether ``name`` can name a dataset folder inside the data directory (no path tricks)."""
+    return isinstance(name, str) and bool(_SAFE_NAME.match(name))
 
 
 def load_dataset(name: str, data: str | os.PathLike | None = None) -> World:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tradewar.errors import ConvergenceError, DataError, ParameterError
-from tradewar.solver import Diagnostics, newton
+from tradewar.solver import Diagnostics, continuation, newton
 
 
 # ---------------------------------------------------------------------------- baseline (§C shares)
@@ -622,7 +622,8 @@ def solve(base: Baseline, t1: np.ndarray | None = None, D: np.ndarray | None = N
     system = CPSystem(base, t1, D, preconditioner=preconditioner)
     system.tol = tol
     # reuse_ratio=0: a Krylov "factorisation" costs nothing to refresh, so every step is a full Newton step
-    z, diag = newton(system, system.start() if z0 is None else np.asarray(z0, float), tol=tol, reuse_ratio=0.0)
+    z, diag = newton(system, system.start() if z0 is None else np.asarray(z0, float), tol=tol, reuse_ratio=0.0,
+                     what="cp2015 equilibrium")
     diag.method = "newton-gmres"
     st = system.state(z)
     dropped = float(system.labour(st)[-1])
@@ -631,7 +632,36 @@ def solve(base: Baseline, t1: np.ndarray | None = None, D: np.ndarray | None = N
         raise ConvergenceError(
             f"Walras' law check failed: the dropped labour-market equation of the last region has residual "
             f"{dropped:.3e} (deficits sum to {D.sum():.4g}; they must sum to zero)", diag)
+    poor = np.flatnonzero(~(st.I > 0))
+    if len(poor):   # e.g. import subsidies that cost more than the country's income: no economic equilibrium
+        k = int(poor[0])
+        raise ConvergenceError(
+            f"cp2015 equilibrium: the solution has non-positive income I = {st.I[k]:.4g} for region {k} "
+            f"(tariff revenue {st.R[k]:.4g}, e.g. import subsidies that cost more than its income), "
+            f"which is no equilibrium; try smaller subsidies (tariffs further above -1)", diag)
     return Solution(base=base, t1=t1, D=D, z=z, state=st, diagnostics=diag, preconditioner=system._Binv)
+
+
+def solve_along(base: Baseline, t1: np.ndarray, D: np.ndarray, start: Solution, *, tol: float = 1e-10) -> Solution:
+    """:func:`solve` for tariffs far from those of ``start`` (e.g. 1000% or a −99% subsidy), which
+    Newton cannot reach in one go: continuation along (1 + t(s)) = (1 + t_start)^(1−s) (1 + t1)^s
+    from ``start``'s solution, then :func:`solve` at t1 (with its Walras' law check)."""
+    t1 = np.asarray(t1, float)
+    if np.any(t1 <= -1):
+        raise ParameterError("tariffs", float(t1.min()), "rates must exceed -1")
+    log0, step = np.log1p(start.t1), np.log1p(t1) - np.log1p(start.t1)
+
+    def system(s):
+        sy = CPSystem(base, np.expm1(log0 + s * step), D)
+        sy.tol = tol
+        return sy
+
+    z, diag = continuation(system, start.z, path=(0.25,), tol=tol, reuse_ratio=0.0, what="cp2015 equilibrium")
+    sol = solve(base, t1, D, z0=z, tol=tol)
+    dropped = sol.diagnostics.dropped_equation_residual
+    sol.diagnostics = diag.merge(sol.diagnostics)
+    sol.diagnostics.method, sol.diagnostics.dropped_equation_residual = "newton-gmres+continuation", dropped
+    return sol
 
 
 # ---------------------------------------------------------------------------- results (§C)

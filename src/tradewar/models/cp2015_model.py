@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tradewar.errors import DataError, ParameterError
+from tradewar.errors import ConvergenceError, DataError, ParameterError
 from tradewar.models.base import ModelBase, WelfareInterface, sector_parameter
 from tradewar.models import cp2015 as eq
 from tradewar.models import cp2015_gradients as grad
@@ -91,7 +91,10 @@ class CPModel(WelfareInterface, ModelBase):
         """The equilibrium at ``tariffs`` [exporter, importer, sector], from the solution ``start``
         (default: the reference equilibrium, the baseline unless :meth:`rebased`)."""
         start = self.reference if start is None else start
-        return eq.solve(self.baseline, tariffs, self.D, z0=start.z, preconditioner=start.preconditioner)
+        try:
+            return eq.solve(self.baseline, tariffs, self.D, z0=start.z, preconditioner=start.preconditioner)
+        except ConvergenceError:    # far from the start (e.g. prohibitive tariffs): follow a path to them
+            return eq.solve_along(self.baseline, tariffs, self.D, start)
 
     # ---------------------------------------------------------------- welfare interface (strategies)
     # Government welfare is real income relative to the baseline equilibrium (exact welfare;

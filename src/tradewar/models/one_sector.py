@@ -24,7 +24,7 @@ from scipy.linalg.blas import dgemm, dgemv
 from scipy.linalg.lapack import dgetrs
 
 from tradewar.errors import DataError, ParameterError
-from tradewar.solver import Diagnostics, continuation, newton
+from tradewar.solver import Diagnostics, continuation, newton, refuse_degenerate
 from tradewar.world import World
 
 
@@ -210,6 +210,9 @@ def calibrate(world: World, params: OneSectorParams | None = None) -> Baseline:
 
 
 # ---------------------------------------------------------------------------- equilibrium
+WHAT = "one_sector equilibrium (A.2)"   # names the system in a ConvergenceError
+
+
 @dataclass
 class State:
     """Counterfactual quantities at given unknowns (A.2)."""
@@ -664,9 +667,10 @@ def solve(base: Baseline, t: np.ndarray, T: np.ndarray | None = None, *, x0: np.
         T0 = np.asarray(T_path_from, float)
         x, diag = continuation(
             lambda s: system if s >= 1.0 else OneSectorSystem(base, t, T0 + s * (T - T0)), x0,
-            path=(1.0,), tol=tol)
+            path=(1.0,), tol=tol, what=WHAT)
     else:
-        x, diag = newton(system, x0, tol=tol)
+        x, diag = newton(system, x0, tol=tol, what=WHAT)
+    refuse_degenerate(x, ("ŵ", "Ê", "L̂"), base.world.iso3, WHAT, diag)
     st = system.state(x)
     # Walras' law: summing (1) over countries and using (2) gives Σ_i F_i = (ΣY'/ΣY) ΣT, so with
     # the other equations solved the dropped one must equal that world transfer imbalance

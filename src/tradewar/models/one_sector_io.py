@@ -30,7 +30,7 @@ import numpy as np
 
 from tradewar.errors import ConvergenceError, DataError
 from tradewar.models.one_sector import _matmul
-from tradewar.solver import continuation, newton
+from tradewar.solver import continuation, newton, refuse_degenerate
 
 
 def calibrate_io(world, params, X: np.ndarray, Yd: np.ndarray, nu: np.ndarray):
@@ -58,6 +58,9 @@ def calibrate_io(world, params, X: np.ndarray, Yd: np.ndarray, nu: np.ndarray):
     return Baseline(world=world, params=params, X=X, E=E, Y=Y, T=T, lam=X / E[None, :], nu=nu,
                     phi=params.pass_through + phi_tilde, eps=eps, kappa=float(params.labour_supply_elasticity),
                     psi=float(psi), Y_data=Yd, beta=beta)
+
+
+WHAT = "one_sector input-output equilibrium (A.4)"   # names the system in a ConvergenceError
 
 
 class IOSystem:
@@ -200,14 +203,15 @@ def solve(base, t: np.ndarray, T: np.ndarray | None = None, *, x0: np.ndarray | 
     if T_path_from is not None:
         T0 = np.asarray(T_path_from, float)
         x, diag = continuation(lambda s: system if s >= 1.0 else IOSystem(base, t, T0 + s * (T - T0)), x0,
-                               path=(1.0,), tol=tol)
+                               path=(1.0,), tol=tol, what=WHAT)
     else:
         try:
-            x, diag = newton(system, x0, tol=tol)
+            x, diag = newton(system, x0, tol=tol, what=WHAT)
         except ConvergenceError:
             # large tariffs (e.g. an optimiser's trial point): follow the path s·t from free trade
             x, diag = continuation(lambda s: system if s >= 1.0 else IOSystem(base, s * system.t, T),
-                                   np.zeros(4 * n), path=(0.25,), tol=tol)
+                                   np.zeros(4 * n), path=(0.25,), tol=tol, what=WHAT)
+    refuse_degenerate(x, ("ŵ", "Ê", "L̂", "P̂"), base.world.iso3, WHAT, diag)
     st = system.state(x)
     # Walras' law: summing (1) and (2) over countries gives Σ F1 = (ΣY'/ΣY) ΣT (with the
     # transfers of A.4 (2)), so the dropped equation must equal that world imbalance.

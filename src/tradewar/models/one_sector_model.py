@@ -172,8 +172,9 @@ def _metrics(b: eq.Baseline, sol: eq.Solution) -> pd.DataFrame:
         return pd.DataFrame({
             "welfare": 100 * (sol.welfare - 1),
             "deficit": 100 * (D1 - D0) / np.abs(D0),
-            "exports_gdp": 100 * ((ex1 / s.Yp) / (ex0 / b.Y) - 1),
-            "imports_gdp": 100 * ((im1 / s.Yp) / (im0 / b.Y) - 1),
+            # a country without exports (imports) has none after either (zero flows stay zero): no change
+            "exports_gdp": np.where(ex0 > 0, 100 * ((ex1 / s.Yp) / (ex0 / b.Y) - 1), 0.0),
+            "imports_gdp": np.where(im0 > 0, 100 * ((im1 / s.Yp) / (im0 / b.Y) - 1), 0.0),
             "employment": 100 * (s.L - 1),
             "prices": 100 * (s.P - 1),
             "real_wage": 100 * (s.w / s.P - 1),

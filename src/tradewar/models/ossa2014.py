@@ -69,8 +69,9 @@ def wage_shares(X: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 
 
 def calibrate(X: np.ndarray, t: np.ndarray, sigma: np.ndarray, lam: np.ndarray | None = None,
-              name: str = "ossa2014") -> Baseline:
-    """B.1: the derived shares and aggregates of flows ``X`` and tariffs ``t`` at elasticities σ."""
+              name: str = "ossa2014", codes=None) -> Baseline:
+    """B.1: the derived shares and aggregates of flows ``X`` and tariffs ``t`` at elasticities σ
+    (``codes`` name the countries in errors)."""
     X, t = np.asarray(X, float), np.asarray(t, float)
     sigma = np.asarray(sigma, float)
     n, _, s = X.shape
@@ -85,6 +86,16 @@ def calibrate(X: np.ndarray, t: np.ndarray, sigma: np.ndarray, lam: np.ndarray |
     if not np.all(E > 0) or not np.all(S.sum(axis=1) > 0):
         bad = np.flatnonzero(~((E > 0) & (S.sum(axis=1) > 0)))
         raise DataError(name, "flows", f"countries without expenditure or sales at positions {bad.tolist()}")
+    home = np.einsum("iis->i", X)
+    exports, imports = X.sum(axis=(1, 2)) - home, X.sum(axis=(0, 2)) - home
+    if not np.all((exports > 0) & (imports > 0)):
+        # a closed economy's wage is not determined, and with no imports (exports) balanced trade
+        # cannot hold: the Jacobian is singular or the solve creeps towards a boundary
+        idle = np.flatnonzero(~((exports > 0) & (imports > 0)))
+        who = [codes[k] for k in idle] if codes is not None else idle.tolist()
+        raise DataError(name, "flows", f"countries with no international trade (no imports or no exports): "
+                                       f"{who[:8]}; every country must import and export: drop them or merge them "
+                                       "into a region (a world needs at least two trading countries)")
     Pi = S / sigma[None, :]
     NX = S.sum(axis=1) - X.sum(axis=(0, 2))
     R = (t * X).sum(axis=(0, 2))
@@ -260,7 +271,8 @@ def solve(base: Baseline, tp: np.ndarray | None = None, NXp: np.ndarray | None =
         raise ParameterError("tariffs", float(tp.min()), "rates must exceed -1")
     NXp = np.zeros(n) if NXp is None else np.asarray(NXp, float)
     system = OssaSystem(base, tp, NXp)
-    x, diag = newton(system, np.zeros(2 * n) if x0 is None else np.asarray(x0, float), tol=tol)
+    x, diag = newton(system, np.zeros(2 * n) if x0 is None else np.asarray(x0, float), tol=tol,
+                     what="ossa2014 equilibrium (B.2)")
     st = system.state(x)
     dropped = float(system.labour(st)[0])
     diag.dropped_equation_residual = dropped

@@ -64,7 +64,8 @@ class OssaModel(WelfareInterface, ModelBase):
         self.weights, self.sigma_source, self.net_exports = weights, sigma, net_exports
         self.sigma = _sigma(world, sigma)
         self.lam = _lambda(world) if weights == "political_economy" else np.ones((world.n_countries, len(world.sectors)))
-        self.baseline = eq.calibrate(world.flows, world.tariffs, self.sigma, self.lam, name=world.name)
+        self.baseline = eq.calibrate(world.flows, world.tariffs, self.sigma, self.lam, name=world.name,
+                                     codes=world.iso3)
 
     @property
     def parameters(self) -> dict:

@@ -70,6 +70,9 @@ class ResistanceSystem:
         return J
 
 
+WHAT = "structural_gravity multilateral resistances"   # names the system in a ConvergenceError
+
+
 def solve_resistances(T, y, e, ref: int, x0=None, tol: float = 1e-12) -> tuple[np.ndarray, np.ndarray, Diagnostics]:
     """``(a, b, diagnostics)``: log inverse resistances ``a = −ln P^(1−σ)`` (``a_ref = 0``) and
     ``b = −ln Π^(1−σ)``."""
@@ -77,7 +80,7 @@ def solve_resistances(T, y, e, ref: int, x0=None, tol: float = 1e-12) -> tuple[n
     if x0 is None:   # P = 1 everywhere and Π from its own equation: a good start whatever the scale of T
         b0 = -np.log((system.T * system.e[None, :]).sum(axis=1))
         x0 = np.concatenate([np.zeros(system.n - 1), b0])
-    x, diag = newton(system, x0, tol=tol)
+    x, diag = newton(system, x0, tol=tol, what=WHAT)
     a, b = system.split(x)
     # the reference importer's IMR equation, dropped (implied by the others: Σ y = Σ e = 1)
     diag.dropped_equation_residual = float(abs(np.log((system.T[:, ref] * system.y * np.exp(b)).sum())))
@@ -149,7 +152,7 @@ def counterfactual(base: Baseline, T_new: np.ndarray, x0=None, tol: float = 1e-1
     except ConvergenceError:
         log0, step = np.log(base.T), np.log(T_new) - np.log(base.T)
         x, diag = continuation(lambda s: ResistanceSystem(np.exp(log0 + s * step), base.y, base.e, base.ref),
-                               base.x, path=(0.25,), tol=tol)
+                               base.x, path=(0.25,), tol=tol, what=WHAT)
         a, b, last = solve_resistances(T_new, base.y, base.e, base.ref, x, tol)
         diag.merge(last).dropped_equation_residual = last.dropped_equation_residual
     inv = 1.0 / (1.0 - base.sigma)

@@ -54,6 +54,7 @@ class StructuralGravityModel(ModelBase):
 
     name = "structural_gravity"
     takes_trade_costs = True
+    takes_tariffs = False       # tariff measures are refused when the scenario is resolved
     headline = ("welfare", "real_gdp", "factory_gate_price", "prices", "outward_resistance", "foreign_exports",
                 "foreign_imports")
     headline_digits = 3

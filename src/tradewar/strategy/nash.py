@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from tradewar.errors import ConvergenceError
 from tradewar.strategy.base import Counts, WelfareModel, with_single_threaded_blas
 from tradewar.strategy.optimal import BOUNDS, optimal_tariffs
 
@@ -96,7 +97,13 @@ def nash_tariffs(model: WelfareModel, players: Sequence[str] | None = None, *, t
         delta = nxt - current
         change = np.abs(delta)
         current = nxt
-        welfare = model.government_welfare(current)
+        try:
+            welfare = model.government_welfare(current)
+        except ConvergenceError as exc:
+            raise ConvergenceError(
+                f"Nash tariffs, round {k}: no equilibrium at the players' best responses taken together "
+                f"(players' tariffs up to {current[mask].max():.4g}); narrower bounds or another start may "
+                f"help. The model: {exc}", exc.diagnostics) from None
         counts.equilibrium_solves += 1
         rnd = Round(k, float(change[mask].max()), float(change.mean()), float(delta.mean()), welfare,
                     time.perf_counter() - t0)

@@ -32,6 +32,7 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import minimize
 
+from tradewar.errors import ConvergenceError
 from tradewar.strategy.base import Counts, Instruments, WelfareModel, with_single_threaded_blas
 
 #: Bounds of Ossa (2014): tariffs in [0, 10] (10 = 1000%, prohibitive).
@@ -101,7 +102,10 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
     last: dict = {}
 
     def evaluate(vv):
-        G, g = model.government_welfare_gradient(inst.put(base, vv), j)
+        try:
+            G, g = model.government_welfare_gradient(inst.put(base, vv), j)
+        except ConvergenceError as exc:
+            raise no_equilibrium(exc, codes[j], vv, bounds) from None
         counts.equilibrium_solves += 1
         counts.gradient_evaluations += 1
         last.update(v=vv.copy(), G=G, grad=inst.pull(g) / G[j])   # d log Ĝ_j / dv
@@ -116,7 +120,10 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
                                 "maxcor": 30})
         return np.clip(res.x * d, lo, hi), res
 
-    G_start = model.government_welfare(inst.put(base, v))
+    try:
+        G_start = model.government_welfare(inst.put(base, v))
+    except ConvergenceError as exc:
+        raise no_equilibrium(exc, codes[j], v, bounds) from None
     counts.equilibrium_solves += 1
     ones = np.ones(inst.size)
     v, res = run(ones, first_gtol, v)
@@ -152,6 +159,15 @@ def optimal_tariffs(model: WelfareModel, country: str | int, *, tariffs: np.ndar
     return OptimalTariffs(country=codes[j], index=j, restriction=restriction, tariffs=inst.put(base, v), welfare=G,
                           start_welfare=float(G_start[j]), converged=bool(converged), message=message,
                           iterations=iterations, residual=residual, counts=counts)
+
+
+def no_equilibrium(exc: ConvergenceError, country: str, v: np.ndarray, bounds) -> ConvergenceError:
+    """The error of an optimal-tariff search that meets tariffs without an equilibrium: who,
+    where, the model's own error, and what to try."""
+    where = f"{v.min():.4g} to {v.max():.4g}" if v.size else "none"
+    return ConvergenceError(
+        f"optimal tariffs of {country}: no equilibrium at trial tariffs (its own from {where}, bounds {tuple(bounds)}); "
+        f"narrower bounds (e.g. a lower upper bound) or another start may help. The model: {exc}", exc.diagnostics)
 
 
 def _polish(evaluate, last: dict, diag, v: np.ndarray, lo: float, hi: float, tol: float, max_iter: int):

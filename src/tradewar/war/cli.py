@@ -100,6 +100,10 @@ def timeline(
     """Run the war step by step on a world: welfare, prices, bilateral trade, diversion, balance."""
     from tradewar.war.scenarios import run_timeline
 
+    if chart:
+        from tradewar.outcome import CHART_FORMATS, check_output
+
+        check_output(chart, "--chart", CHART_FORMATS)  # before the war is solved
     ds = [x.strip() for x in dates.split(",")] if dates else None
     run = run_timeline(world, ds, compare=compare, phase_one=phase_one, data=data)
     if chart:
