@@ -182,3 +182,13 @@ def test_cli_read_seed_simulate_json():
     assert sim["measures"][0]["event"] == "E13"
     usa = sim["outcome"]
     assert "USA" in json.dumps(usa)
+
+
+def test_cli_read_simulation_options_need_simulate(tmp_path):
+    import subprocess
+    import sys
+
+    for option in (["--threats"], ["--basis", "data"]):
+        res = subprocess.run([sys.executable, "-m", "tradewar.cli", "read", str(SEED), *option], capture_output=True,
+                             text=True, cwd=tmp_path, timeout=120)
+        assert res.returncode == 2 and f"{option[0]}: only used with --simulate" in res.stderr, res.stderr

@@ -87,6 +87,8 @@ def read_cmd(
 
     if basis not in ("article", "data"):
         raise TradewarError(f"--basis: must be 'article' or 'data' (got {basis!r})")
+    if not simulate and (threats or basis != "article"):
+        raise TradewarError(f"{'--threats' if threats else '--basis'}: only used with --simulate (add --simulate)")
     on = None
     if date is not None:
         try:
