@@ -132,3 +132,15 @@ def test_own_long_format_dataset_in_the_data_directory(tmp_path):
     bad.write_text(path.read_text().replace('dataset = "mini"', 'dataset = "../mini"'))
     with pytest.raises(Exception, match="dataset"):
         run(bad, data=tmp_path)
+
+
+def test_floored_domestic_absorption_is_reported():
+    """A.1: X_ii = max(E_i − M_i, 0). Where GDP plus transfers fall below imports the floor binds
+    (Gambia and the Marshall Islands in the paper's data), and the outcome says so."""
+    out = run(scenario())
+    note = next(n for n in out.notes if "domestic absorption" in n)
+    assert "floored at 0 for GMB, MHL" in note
+    model = OneSectorModel(load_dataset("ignatenko2025"))
+    b = model.baseline
+    floored = [c for c, x in zip(model.world.iso3, np.diag(b.X)) if x == 0]
+    assert floored == list(b.floored) == ["GMB", "MHL"]

@@ -15,7 +15,7 @@ N×N LU instead of a 3N×3N one; :meth:`OneSectorSystem.jacobian` gives the full
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -117,6 +117,7 @@ class Baseline:
     psi: float
     Y_data: np.ndarray   # GDP in the World's unit
     beta: float = 1.0    # labour share in production (< 1 only in the input-output variant, A.4)
+    floored: tuple[str, ...] = ()   # countries whose domestic absorption max(E − M, 0) is floored at 0 (A.1)
 
 
 def calibrate_nu(world: World, params: OneSectorParams, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -174,14 +175,17 @@ def calibrate(world: World, params: OneSectorParams | None = None) -> Baseline:
     Yd = world.gdp.astype(float)
     has_domestic = bool(np.any(np.diag(X) > 0))
     nu = calibrate_nu(world, params, X - np.diag(np.diag(X)), Yd)
+    floored: tuple[str, ...] = ()
     if not has_domestic:  # A.1 step 3: domestic absorption from GDP
         M = X.sum(axis=0)
         T0 = (1 - nu) * (M - X @ (1 - nu))
-        np.fill_diagonal(X, np.maximum(Yd + T0 - M, 0.0))
+        absorption = Yd + T0 - M
+        floored = tuple(c for c, a in zip(world.iso3, absorption) if a < 0)
+        np.fill_diagonal(X, np.maximum(absorption, 0.0))
     if params.variant == "input_output":   # A.4: same ν and absorption, then the IO transformation
         from tradewar.models.one_sector_io import calibrate_io
 
-        return calibrate_io(world, params, X, Yd, nu)
+        return replace(calibrate_io(world, params, X, Yd, nu), floored=floored)
     E = X.sum(axis=0)
     if params.variant == "eaton_kortum_krugman":
         nu = np.zeros_like(nu)
@@ -206,7 +210,8 @@ def calibrate(world: World, params: OneSectorParams | None = None) -> Baseline:
             phi_tilde = (1 + theta) / ((1 - nu) * theta) - 1 / theta - 1
         phi = params.pass_through + phi_tilde
     return Baseline(world=world, params=params, X=X, E=E, Y=Y, T=T, lam=lam, nu=nu, phi=phi,
-                    eps=eps, kappa=float(params.labour_supply_elasticity), psi=float(psi), Y_data=Yd)
+                    eps=eps, kappa=float(params.labour_supply_elasticity), psi=float(psi), Y_data=Yd,
+                    floored=floored)
 
 
 # ---------------------------------------------------------------------------- equilibrium

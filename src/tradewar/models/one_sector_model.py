@@ -119,6 +119,9 @@ class OneSectorModel(WelfareInterface, ModelBase):
         transfers (differences of percentage changes); flows are compared to that equilibrium."""
         b = self.baseline
         notes = tuple(policy.notes)
+        if b.floored:
+            notes = notes + (f"calibration (A.1): domestic absorption max(E − M, 0) floored at 0 for "
+                             f"{', '.join(b.floored)} (GDP plus transfers below imports)",)
         if policy.deficit_closure == "balanced_bilateral":
             p = self.world.index_of(policy.partner)
             T_new = b.T - (b.X[p, :] - b.X[:, p])
