@@ -631,10 +631,18 @@ def test_write_atomic_failure_is_an_error_and_leaves_nothing(tmp_path):
 
 
 def test_write_atomic_file_mode_follows_umask(tmp_path):
-    from tradewar.outcome import _UMASK, write_atomic
+    import os
 
-    write_atomic(tmp_path / "o.csv", b"a,b\n")
-    assert (tmp_path / "o.csv").stat().st_mode & 0o777 == 0o666 & ~_UMASK
+    from tradewar.outcome import write_atomic
+
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "o.csv", b"a,b\n")
+        write_atomic(tmp_path / "o.png", writer=lambda tmp: open(tmp, "wb").close())
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o.csv").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "o.png").stat().st_mode & 0o777 == 0o640
 
 
 # --------------------------------------------------------------------------- sweeps and Monte Carlo

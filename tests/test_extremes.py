@@ -100,6 +100,28 @@ def test_cp_import_subsidies_beyond_income_are_refused(cp):
     with pytest.raises(ConvergenceError, match="non-positive income") as info:
         solve(model, world, -0.99)
     assert "tariff revenue" in str(info.value) and "smaller subsidies" in str(info.value)
+    assert info.value.diagnostics.converged       # a converged solve, refused
+
+
+def test_cp_refused_converged_solution_is_not_followed_by_a_path(cp, monkeypatch):
+    """A solve that converged and was then refused (Walras' law, non-positive income) ends there;
+    only a solve that did not converge is retried along a continuation path."""
+    from tradewar.models import cp2015
+    from tradewar.solver import Diagnostics
+
+    world, model = cp
+    along = []
+    monkeypatch.setattr(cp2015, "solve_along", lambda *a, **k: along.append(1) or "followed")
+    for converged in (True, False):
+        def refuse(*a, converged=converged, **k):
+            raise ConvergenceError("refused", Diagnostics(converged=converged))
+        monkeypatch.setattr(cp2015, "solve", refuse)
+        if converged:
+            with pytest.raises(ConvergenceError, match="refused"):
+                model.equilibrium(levied_by(world, 0.1))
+        else:
+            assert model.equilibrium(levied_by(world, 0.1)) == "followed"
+    assert along == [1]
 
 
 # ----------------------------------------------------------------------------- degenerate points

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -169,13 +169,11 @@ def check_output(path: str | os.PathLike, option: str, formats: tuple[str, ...] 
     return path
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()  # read once, at import: os.umask cannot be read without setting it (threads)
+def write_chart(path: str | os.PathLike, figure, option: str = "chart", **savefig) -> None:
+    """A matplotlib figure written atomically as .png (the default), .svg or .pdf."""
+    path = check_output(path, option, CHART_FORMATS)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    write_atomic(path, writer=lambda tmp: figure.savefig(tmp, format=fmt, **savefig))
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | None = None, writer=None) -> None:
@@ -185,14 +183,15 @@ def write_atomic(path: str | os.PathLike, data: bytes | None = None, writer=None
     path = check_output(path, "output")
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        # a fresh name, created with mode 0666 less the umask (as any written file; mkstemp gives 0600)
+        tmp = str(path.parent / f".{path.name}.{uuid.uuid4().hex}")
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         if writer is None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data or b"")
         else:
             os.close(fd)
             writer(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; a written file is as open as any other
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp and os.path.exists(tmp):

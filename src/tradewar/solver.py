@@ -90,6 +90,8 @@ class Diagnostics:
         self.seconds += other.seconds
         self.history += other.history
         self.converged, self.residual = other.converged, other.residual
+        if other.dropped_equation_residual is not None:   # the later solve's Walras' law check
+            self.dropped_equation_residual = other.dropped_equation_residual
         return self
 
     def as_dict(self) -> dict:

@@ -124,7 +124,7 @@ def chart(table: pd.DataFrame, metric: str, units: list[str], path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from tradewar.outcome import COUNTRY_METRICS, write_atomic
+    from tradewar.outcome import COUNTRY_METRICS, write_chart
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for u in units:
@@ -137,9 +137,8 @@ def chart(table: pd.DataFrame, metric: str, units: list[str], path) -> None:
     ax.axhline(0.0, color="grey", lw=0.6)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fmt = Path(path).suffix.lstrip(".") or "png"
     try:
-        write_atomic(path, writer=lambda tmp: fig.savefig(tmp, format=fmt, dpi=120))
+        write_chart(path, fig, dpi=120)
     finally:
         plt.close(fig)
 

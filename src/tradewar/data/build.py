@@ -87,8 +87,7 @@ def load_spec(path: str | Path) -> dict:
         spec = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise DataError(str(path), "spec", f"not valid TOML: {exc}") from None
-    known = {"name", "title", "citation", "units", "source", "countries", "sectors", "gdp", "country_data",
-             "tariffs", "baseline", "groups", "output", "regions"}
+    known = {"name", "title", "citation", "units", *SECTION_KEYS}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise DataError(str(path), unknown[0], f"unknown section or key; known: {sorted(known)}")
@@ -432,15 +431,15 @@ def build(spec_path: str | Path, out: str | Path | None = None, data: str | Path
     storage = storage or _get(spec, "output", "format", "parquet", str, str(spec_path))
     if storage not in STORAGES:
         raise DataError(str(spec_path), "output.format", f"must be one of {list(STORAGES)}, not {storage!r}")
-    if out is not None:
-        check_replaceable(str(spec["name"]), out)   # before the (long) build
-    world, report = build_world(spec_path, spec)
+    name = str(spec["name"])
     if out is None:
         from tradewar.data.registry import data_dir
 
         root = data_dir(data)
         if root is None:
-            raise DataError(world.name, "--out", "no data directory: give --out DIR, --data or TRADEWAR_DATA")
-        out = root / world.name
+            raise DataError(name, "--out", "no data directory: give --out DIR, --data or TRADEWAR_DATA")
+        out = root / name
+    check_replaceable(name, out)   # before the (long) build
+    world, report = build_world(spec_path, spec)
     folder = write_world_folder(world, out, report, storage=storage)
     return world, folder, report

@@ -652,15 +652,14 @@ def solve_along(base: Baseline, t1: np.ndarray, D: np.ndarray, start: Solution, 
     log0, step = np.log1p(start.t1), np.log1p(t1) - np.log1p(start.t1)
 
     def system(s):
-        sy = CPSystem(base, np.expm1(log0 + s * step), D)
+        sy = CPSystem(base, np.expm1(log0 + s * step), D, preconditioner=start.preconditioner)
         sy.tol = tol
         return sy
 
     z, diag = continuation(system, start.z, path=(0.25,), tol=tol, reuse_ratio=0.0, what="cp2015 equilibrium")
     sol = solve(base, t1, D, z0=z, tol=tol)
-    dropped = sol.diagnostics.dropped_equation_residual
     sol.diagnostics = diag.merge(sol.diagnostics)
-    sol.diagnostics.method, sol.diagnostics.dropped_equation_residual = "newton-gmres+continuation", dropped
+    sol.diagnostics.method = "newton-gmres+continuation"
     return sol
 
 

@@ -93,8 +93,10 @@ class CPModel(WelfareInterface, ModelBase):
         start = self.reference if start is None else start
         try:
             return eq.solve(self.baseline, tariffs, self.D, z0=start.z, preconditioner=start.preconditioner)
-        except ConvergenceError:    # far from the start (e.g. prohibitive tariffs): follow a path to them
-            return eq.solve_along(self.baseline, tariffs, self.D, start)
+        except ConvergenceError as exc:
+            if exc.diagnostics is not None and exc.diagnostics.converged:
+                raise               # converged, then refused (Walras' law, non-positive income): no path helps
+            return eq.solve_along(self.baseline, tariffs, self.D, start)   # far from the start: follow a path
 
     # ---------------------------------------------------------------- welfare interface (strategies)
     # Government welfare is real income relative to the baseline equilibrium (exact welfare;

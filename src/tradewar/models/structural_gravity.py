@@ -154,7 +154,7 @@ def counterfactual(base: Baseline, T_new: np.ndarray, x0=None, tol: float = 1e-1
         x, diag = continuation(lambda s: ResistanceSystem(np.exp(log0 + s * step), base.y, base.e, base.ref),
                                base.x, path=(0.25,), tol=tol, what=WHAT)
         a, b, last = solve_resistances(T_new, base.y, base.e, base.ref, x, tol)
-        diag.merge(last).dropped_equation_residual = last.dropped_equation_residual
+        diag.merge(last)
     inv = 1.0 / (1.0 - base.sigma)
     price = np.exp((b - base.b) * inv)
     imr = np.exp(-(a - base.a) * inv)

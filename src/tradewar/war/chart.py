@@ -3,13 +3,12 @@ rates both ways over time annotated with the timeline's events, and a timeline r
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from tradewar.errors import TradewarError
-from tradewar.outcome import write_atomic
+from tradewar.outcome import write_chart
 
 #: events annotated on the rates chart: (date, short label)
 KEY_EVENTS = (
@@ -33,11 +32,7 @@ def _plt():
 
 
 def _save(fig, path) -> None:
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    if fmt not in ("png", "svg", "pdf"):
-        raise TradewarError(f"chart {path}: use a .png, .svg or .pdf file name")
-    write_atomic(path, writer=lambda tmp: fig.savefig(tmp, format=fmt, dpi=130, bbox_inches="tight"))
+    write_chart(path, fig, dpi=130, bbox_inches="tight")
 
 
 def rates_chart(path, data=None, mark=None) -> None:
